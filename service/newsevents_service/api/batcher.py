@@ -1,0 +1,132 @@
+"""Dynamic batching with admission control.
+
+Concurrent calls put documents on one bounded queue; a worker takes up to `max_batch` of them
+(waiting at most `max_wait_ms` for more after the first), runs one `extract_many` on a single
+inference thread (torch uses the CPUs inside it), and resolves each call's future. Documents of
+calls that were cancelled or ran out of deadline while queued are dropped, not computed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from newsevents_service.engine.extractor import Request
+from newsevents_service.engine.types import ExtractionResult
+
+from .errors import overloaded, shutting_down
+
+ExtractMany = Callable[[Sequence[Request]], list[ExtractionResult]]
+
+
+@dataclass
+class _Item:
+    request: Request
+    future: asyncio.Future[ExtractionResult]
+    deadline: float | None  # time.monotonic() seconds
+    size: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.size = len(self.request.text)
+
+    def expired(self) -> bool:
+        return self.future.done() or (self.deadline is not None and time.monotonic() > self.deadline)
+
+
+@dataclass
+class BatchStats:
+    batches: int = 0
+    documents: int = 0
+    dropped: int = 0
+    last_batch_size: int = 0
+
+
+class Batcher:
+    def __init__(self, extract_many: ExtractMany, *, max_batch: int = 8, max_wait_ms: float = 5.0,
+                 max_pending: int = 64, max_batch_chars: int = 200_000) -> None:
+        self._extract_many = extract_many
+        self.max_batch = max_batch
+        self.max_wait = max_wait_ms / 1000.0
+        self.max_pending = max_pending
+        self.max_batch_chars = max_batch_chars
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        self._worker: asyncio.Task[None] | None = None
+        self._closed = False
+        self.stats = BatchStats()
+
+    @property
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def start(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(self._run())
+
+    async def submit(self, request: Request, timeout: float | None = None) -> ExtractionResult:
+        """The result for one document; raises ServiceError when full or closed."""
+        if self._closed:
+            raise shutting_down()
+        if self._queue.qsize() >= self.max_pending:
+            raise overloaded(self.max_pending)
+        loop = asyncio.get_running_loop()
+        deadline = time.monotonic() + timeout if timeout is not None else None
+        item = _Item(request, loop.create_future(), deadline)
+        self._queue.put_nowait(item)
+        self.start()
+        try:
+            return await item.future
+        except asyncio.CancelledError:
+            item.future.cancel()
+            raise
+
+    async def _next_batch(self) -> list[_Item]:
+        first = await self._queue.get()
+        batch, chars = [first], first.size
+        deadline = time.monotonic() + self.max_wait
+        while len(batch) < self.max_batch and chars < self.max_batch_chars:
+            remaining = deadline - time.monotonic()
+            try:
+                item = self._queue.get_nowait() if remaining <= 0 else await asyncio.wait_for(self._queue.get(), remaining)
+            except (asyncio.QueueEmpty, asyncio.TimeoutError):
+                break
+            batch.append(item)
+            chars += item.size
+        return batch
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = await self._next_batch()
+            live = [item for item in batch if not item.expired()]
+            self.stats.dropped += len(batch) - len(live)
+            if not live:
+                continue
+            try:
+                results = await loop.run_in_executor(self._executor, self._extract_many, [i.request for i in live])
+            except Exception as exc:  # an engine failure fails these calls, never the worker
+                for item in live:
+                    if not item.future.done():
+                        item.future.set_exception(exc)
+                continue
+            self.stats.batches += 1
+            self.stats.documents += len(live)
+            self.stats.last_batch_size = len(live)
+            for item, result in zip(live, results):
+                if not item.future.done():
+                    item.future.set_result(result)
+
+    async def close(self) -> None:
+        """Stop taking work; finish what is queued; stop the worker."""
+        self._closed = True
+        while not self._queue.empty():
+            await asyncio.sleep(0.01)
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,64 @@
+"""Server settings: each command-line flag also reads an environment variable NEWSEVENTS_<FLAG>."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from newsevents_service.model.artifacts import DEFAULT_ARTIFACT
+
+ENV_PREFIX = "NEWSEVENTS_"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "[::]"
+    port: int = 50051
+    model_dir: Path = DEFAULT_ARTIFACT
+    threads: int = 0  # 0: the CPUs this process may use
+    max_text_length: int = 1_000_000
+    max_message_bytes: int = 8 * 1024 * 1024
+    max_batch: int = 8
+    batch_wait_ms: float = 5.0
+    max_pending: int = 64
+    grace_seconds: float = 30.0
+    default_timeout_seconds: float = 120.0
+    log_level: str = "INFO"
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+_HELP = {
+    "host": "address to listen on",
+    "port": "port to listen on",
+    "model_dir": "model artifact folder",
+    "threads": "torch threads; 0 uses the CPUs available to the process",
+    "max_text_length": "largest accepted document.text, in characters",
+    "max_message_bytes": "largest accepted request message, in bytes",
+    "max_batch": "most documents in one forward batch",
+    "batch_wait_ms": "how long the first document of a batch waits for others",
+    "max_pending": "documents allowed to wait; more get RESOURCE_EXHAUSTED",
+    "grace_seconds": "how long SIGTERM lets in-flight calls finish",
+    "default_timeout_seconds": "work budget of a call that sets no deadline",
+    "log_level": "DEBUG, INFO, WARNING or ERROR",
+}
+
+
+def parse_config(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> ServerConfig:
+    env = os.environ if environ is None else environ
+    parser = argparse.ArgumentParser(prog="newsevents-server", description="Serve the NewsEvents gRPC API.")
+    defaults = ServerConfig()
+    for f in fields(ServerConfig):
+        env_name = ENV_PREFIX + f.name.upper()
+        kind = type(getattr(defaults, f.name))
+        default = kind(env[env_name]) if env_name in env else getattr(defaults, f.name)
+        parser.add_argument(
+            "--" + f.name.replace("_", "-"), type=kind, default=default,
+            help=f"{_HELP[f.name]} (env {env_name}; default %(default)s)",
+        )
+    args = parser.parse_args(argv)
+    return ServerConfig(**vars(args))

@@ -1,0 +1,160 @@
+"""`newsevents-server`: the grpc.aio server with health, reflection and graceful shutdown.
+
+The port opens at once with health NOT_SERVING; the model loads in a thread; health turns
+SERVING when it is ready. SIGTERM/SIGINT: health NOT_SERVING, new calls refused, in-flight
+calls finish within the grace period, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from newsevents.v1 import event_extraction_service_pb2 as pb
+from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
+
+from .batcher import Batcher, ExtractMany
+from .config import ServerConfig, parse_config
+from .model_info import model_info
+from .servicer import EventExtractionServicer
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["EventExtractionService"].full_name
+log = logging.getLogger("newsevents.server")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What the server needs from the engine (the real Extractor, or a test double)."""
+
+    extract_many: ExtractMany
+    info: pb.ModelInfo
+
+
+def load_engine(config: ServerConfig) -> Engine:
+    from newsevents_service.engine.extractor import Extractor
+
+    started = time.monotonic()
+    extractor = Extractor(config.model_dir, threads=config.threads or None)
+    engine = Engine(extractor.extract_many, model_info(extractor.model.meta, extractor.model.card,
+                                                       config.max_text_length))
+    log.info("model %s loaded in %.1fs", engine.info.version, time.monotonic() - started)
+    return engine
+
+
+class NewsEventsServer:
+    """One server instance; `start` returns once the port listens, `wait_ready` once SERVING."""
+
+    def __init__(self, config: ServerConfig, engine_factory: Callable[[ServerConfig], Engine] = load_engine) -> None:
+        self.config = config
+        self.engine_factory = engine_factory
+        self.servicer = EventExtractionServicer(config.max_text_length, config.default_timeout_seconds,
+                                                stream_window=config.max_batch)
+        self.batcher: Batcher | None = None
+        self.port = 0
+        self._ready = asyncio.Event()
+        self._load_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> int:
+        # The aio server and health servicer belong to the loop that runs them: made here.
+        options = [
+            ("grpc.max_receive_message_length", self.config.max_message_bytes),
+            ("grpc.max_send_message_length", self.config.max_message_bytes * 4),
+        ]
+        self.server = grpc.aio.server(options=options)
+        self.health = health.aio.HealthServicer()
+        pb_grpc.add_EventExtractionServiceServicer_to_server(self.servicer, self.server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection([SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server)
+        self.port = self.server.add_insecure_port(self.config.address)
+        if self.port == 0:
+            raise RuntimeError(f"cannot listen on {self.config.address}")
+        await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.server.start()
+        log.info("listening on %s (port %d)", self.config.host, self.port)
+        self._load_task = asyncio.get_running_loop().create_task(self._load())
+        return self.port
+
+    async def _load(self) -> None:
+        engine = await asyncio.get_running_loop().run_in_executor(None, self.engine_factory, self.config)
+        self.batcher = Batcher(engine.extract_many, max_batch=self.config.max_batch,
+                               max_wait_ms=self.config.batch_wait_ms, max_pending=self.config.max_pending)
+        self.batcher.start()
+        self.servicer.ready(self.batcher, engine.info)
+        await self._set_health(health_pb2.HealthCheckResponse.SERVING)
+        self._ready.set()
+
+    async def wait_ready(self) -> None:
+        assert self._load_task is not None, "start() first"
+        await asyncio.wait([self._load_task, asyncio.ensure_future(self._ready.wait())],
+                           return_when=asyncio.FIRST_COMPLETED)
+        if self._load_task.done() and self._load_task.exception():
+            raise self._load_task.exception()  # type: ignore[misc]
+
+    async def _set_health(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
+        await self.health.set("", status)
+        await self.health.set(SERVICE_NAME, status)
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Drain: NOT_SERVING, refuse new calls, let in-flight ones finish within `grace`."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(self.config.grace_seconds if grace is None else grace)
+        if self.batcher is not None:
+            await self.batcher.close()
+        if self._load_task is not None and not self._load_task.done():
+            self._load_task.cancel()
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        entry.update(getattr(record, "call", {}))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter())
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+
+
+async def serve(config: ServerConfig) -> int:
+    server = NewsEventsServer(config)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    stopping = asyncio.ensure_future(stop.wait())
+    ready = asyncio.ensure_future(server.wait_ready())
+    await asyncio.wait([ready, stopping], return_when=asyncio.FIRST_COMPLETED)
+    if ready.done() and ready.exception():
+        log.error("model failed to load: %s", ready.exception())
+        await server.stop(0)
+        return 1
+    await stopping
+    log.info("shutting down: draining for up to %.0fs", config.grace_seconds)
+    await server.stop()
+    log.info("stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_config(argv)
+    configure_logging(config.log_level)
+    return asyncio.run(serve(config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

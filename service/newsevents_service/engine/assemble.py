@@ -1,0 +1,224 @@
+"""Turn the network's spans and roles into events: one per real-world occurrence, with
+participants, date, amounts, location and items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from newsevents_service.model.inference import DocumentPrediction, SpanPrediction
+from newsevents_service.normalize.amounts import find_amounts
+from newsevents_service.normalize.countries import country_code
+from newsevents_service.normalize.dates import find_dates
+
+from .entities import EntityResolver
+from .sentences import sentence_index
+from .types import (
+    Agreement,
+    ArmsSale,
+    DateGranularity,
+    Entity,
+    Event,
+    EventMention,
+    EventType,
+    Meeting,
+    Modality,
+    MoneyAmount,
+    Participant,
+    Place,
+    Sanction,
+    SanctionAction,
+    TemporalExpression,
+    TextSpan,
+)
+
+
+@dataclass
+class _Mention:
+    """One trigger with what its sentence says about the event."""
+
+    type: str
+    trigger: TextSpan
+    sentence: TextSpan
+    confidence: float
+    modality: str
+    action: str
+    roles: list[tuple[str, int, TextSpan, float]] = field(default_factory=list)  # role, cluster, mention, conf
+    date: TemporalExpression | None = None
+    amounts: list[MoneyAmount] = field(default_factory=list)
+    location: Place | None = None
+    items: list[TextSpan] = field(default_factory=list)
+
+    def clusters(self) -> set[int]:
+        return {c for _, c, _, _ in self.roles}
+
+
+def _span(text: str, begin: int, end: int) -> TextSpan:
+    return TextSpan(text[begin:end], begin, end)
+
+
+class Assembler:
+    def __init__(self, text: str, sentences: list[tuple[int, int]], prediction: DocumentPrediction,
+                 reference: dt.date | None) -> None:
+        self.text = text
+        self.sentences = sentences
+        self.prediction = prediction
+        self.reference = reference
+        self.resolver = EntityResolver(text)
+        self.entity_cluster = [
+            self.resolver.add(_span(text, e.begin, e.end), e.label) for e in prediction.entities
+        ]
+        self.amounts_by_sentence: dict[int, list[MoneyAmount]] = {}
+        self._date_cache: dict[tuple[int, bool], list[TemporalExpression]] = {}
+
+    def events(self) -> tuple[list[Event], list[Entity]]:
+        mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers)]
+        groups = self._merge(mentions)
+        entities = self.resolver.entities()
+        events = [self._event(f"ev{n + 1}", group, entities) for n, group in enumerate(groups)]
+        used = {p.entity_id for ev in events for p in event_participants(ev)}
+        return events, [e for e in entities if e.id in used]
+
+    def _mention(self, index: int, trig: SpanPrediction) -> _Mention:
+        s_index = sentence_index(self.sentences, trig.begin)
+        s_begin, s_end = self.sentences[s_index]
+        mention = _Mention(
+            trig.label, _span(self.text, trig.begin, trig.end), _span(self.text, s_begin, s_end),
+            trig.confidence, self.prediction.modality[index], self.prediction.action[index],
+        )
+        for role in self.prediction.roles:
+            if role.trigger == index:
+                ent = self.prediction.entities[role.entity]
+                mention.roles.append((role.role, self.entity_cluster[role.entity],
+                                      _span(self.text, ent.begin, ent.end), role.confidence))
+        mention.date = self._date(s_index, trig, mention.modality == "PLANNED")
+        mention.amounts = self._amounts(s_index)
+        self._aux(mention, s_begin, s_end)
+        return mention
+
+    def _date(self, s_index: int, trig: SpanPrediction, future: bool) -> TemporalExpression | None:
+        key = (s_index, future)
+        if key not in self._date_cache:
+            begin, end = self.sentences[s_index]
+            found = find_dates(self.text[begin:end], self.reference, context_future=future)
+            self._date_cache[key] = [
+                TemporalExpression(_span(self.text, begin + d.begin, begin + d.end), d.value,
+                                   DateGranularity(d.granularity.value))
+                for d in found
+            ]
+        candidates = self._date_cache[key]
+        if not candidates:
+            return None
+        return min(candidates, key=lambda d: abs(d.span.begin - trig.begin))
+
+    def _amounts(self, s_index: int) -> list[MoneyAmount]:
+        if s_index not in self.amounts_by_sentence:
+            begin, end = self.sentences[s_index]
+            self.amounts_by_sentence[s_index] = [
+                MoneyAmount(_span(self.text, begin + a.begin, begin + a.end), a.value, a.currency, a.low)
+                for a in find_amounts(self.text[begin:end])
+            ]
+        return self.amounts_by_sentence[s_index]
+
+    def _aux(self, mention: _Mention, s_begin: int, s_end: int) -> None:
+        for aux in self.prediction.aux:
+            if s_begin <= aux.begin < s_end:
+                span = _span(self.text, aux.begin, aux.end)
+                if aux.label == "ITEM":
+                    mention.items.append(span)
+                elif mention.location is None:
+                    mention.location = Place(span.text, span, country_code(span.text) or "")
+
+    def _merge(self, mentions: list[_Mention]) -> list[list[_Mention]]:
+        """Mentions of one occurrence: same type, overlapping participants, no clashing date."""
+        groups: list[list[_Mention]] = []
+        for m in mentions:
+            target = None
+            for group in reversed(groups):
+                if group[0].type == m.type and _compatible(group, m):
+                    target = group
+                    break
+            if target is None:
+                groups.append([m])
+            else:
+                target.append(m)
+        return groups
+
+    def _event(self, event_id: str, group: list[_Mention], entities: list[Entity]) -> Event:
+        first = group[0]
+        participants: dict[tuple[str, int], Participant] = {}
+        for m in group:
+            for role, cluster, span, conf in m.roles:
+                key = (role, cluster)
+                if key not in participants or participants[key].confidence < conf:
+                    participants[key] = self._participant(entities[cluster], span, conf)
+        by_role: dict[str, list[Participant]] = {}
+        for (role, _), p in participants.items():
+            by_role.setdefault(role, []).append(p)
+        date = next((m.date for m in group if m.date), None)
+        location = next((m.location for m in group if m.location), None)
+        amounts = _unique_amounts([a for m in group for a in m.amounts])
+        return Event(
+            id=event_id,
+            type=EventType(first.type),
+            confidence=max(m.confidence for m in group),
+            trigger=first.trigger,
+            mentions=tuple(EventMention(m.trigger, m.sentence) for m in group),
+            modality=Modality(first.modality),
+            details=_details(first, group, by_role),
+            date=date,
+            location=location,
+            amounts=tuple(amounts),
+        )
+
+    def _participant(self, entity: Entity, span: TextSpan, confidence: float) -> Participant:
+        title = self.resolver.title(span) if entity.type.value == "PERSON" else ""
+        return Participant(entity.id, entity.name, entity.type, entity.country_code, title, span, confidence)
+
+
+def _compatible(group: list[_Mention], m: _Mention) -> bool:
+    if m.type == "SANCTION" and group[0].action != m.action:
+        return False
+    dates = {g.date.value for g in group if g.date}
+    if m.date and dates and m.date.value not in dates:
+        return False
+    mine = m.clusters()
+    theirs = set().union(*(g.clusters() for g in group))
+    if not mine or not theirs:
+        return not mine and abs(group[-1].sentence.begin - m.sentence.begin) < 600
+    shared = len(mine & theirs)
+    return shared >= min(2, len(mine), len(theirs))
+
+
+def _unique_amounts(amounts: list[MoneyAmount]) -> list[MoneyAmount]:
+    seen, out = set(), []
+    for a in amounts:
+        key = (a.currency_code, round(a.value))
+        if key not in seen:
+            seen.add(key)
+            out.append(a)
+    return out
+
+
+def _details(first: _Mention, group: list[_Mention], by_role: dict[str, list[Participant]]):  # type: ignore[no-untyped-def]
+    roles = {k: tuple(v) for k, v in by_role.items()}
+    if first.type == "MEETING":
+        return Meeting(roles.get("PARTICIPANT", ()))
+    if first.type == "SANCTION":
+        action = SanctionAction(first.action) if first.action in ("IMPOSE", "LIFT", "THREATEN") else SanctionAction.IMPOSE
+        return Sanction(roles.get("IMPOSER", ()), roles.get("TARGET", ()), action, first.trigger.text)
+    if first.type == "ARMS_SALE":
+        items = {(s.begin, s.end): s for m in group for s in m.items}
+        return ArmsSale(roles.get("SELLER", ()), roles.get("BUYER", ()), tuple(items.values()))
+    return Agreement(roles.get("PARTY", ()), "")
+
+
+def event_participants(event: Event) -> list[Participant]:
+    d = event.details
+    if isinstance(d, Meeting):
+        return list(d.participants)
+    if isinstance(d, Sanction):
+        return [*d.imposers, *d.targets]
+    if isinstance(d, ArmsSale):
+        return [*d.sellers, *d.buyers]
+    return list(d.parties)

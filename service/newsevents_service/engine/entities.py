@@ -1,0 +1,108 @@
+"""Group entity mentions into document entities with one canonical name, type and country."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from newsevents_service.normalize.countries import country_code, country_name, demonym_country
+
+from .types import Entity, EntityType, TextSpan
+
+_TITLE_WORDS = {
+    "president", "vice", "prime", "minister", "secretary", "foreign", "defense", "defence", "commerce",
+    "trade", "finance", "treasury", "state", "chancellor", "king", "queen", "prince", "crown", "emir",
+    "sheikh", "general", "gen.", "admiral", "ambassador", "envoy", "special", "deputy", "senator",
+    "sen.", "rep.", "representative", "governor", "mayor", "chief", "leader", "premier", "spokesman",
+    "spokeswoman", "spokesperson", "director", "chairman", "chairwoman", "chair", "head", "national",
+    "security", "adviser", "advisor", "counselor", "undersecretary", "under", "assistant", "attorney",
+    "supreme", "first", "lady", "pope", "mr.", "ms.", "mrs.", "dr.", "economy", "energy", "interior",
+    "home", "external", "affairs", "economic", "taoiseach", "commissioner", "high", "top", "diplomat",
+    "u.s.", "us", "u.k.", "eu", "u.n.", "un", "nato", "chinese", "russian", "american", "british",
+}
+
+
+@dataclass
+class EntityCluster:
+    type: str
+    key: str
+    mentions: list[TextSpan] = field(default_factory=list)
+    country: str = ""
+
+    @property
+    def name(self) -> str:
+        if self.type == "COUNTRY" and self.country:
+            return country_name(self.country)
+        return max((m.text for m in self.mentions), key=lambda t: (len(t.split()), len(t)))
+
+
+def _tokens(name: str) -> list[str]:
+    return re.findall(r"[\w'’-]+", name.lower())
+
+
+class EntityResolver:
+    """Clusters mentions of one document; `add` returns the cluster index of a mention."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.clusters: list[EntityCluster] = []
+
+    def add(self, span: TextSpan, kind: str) -> int:
+        code = country_code(span.text) if kind in ("COUNTRY", "ORGANIZATION") else None
+        if code and kind == "ORGANIZATION" and not _is_government_alias(span.text):
+            code = None
+        if code:
+            kind = "COUNTRY"
+        key = code or " ".join(_tokens(span.text))
+        index = self._find(kind, key)
+        if index is None:
+            country = code or self._context_country(span)
+            self.clusters.append(EntityCluster(kind, key, [], country or ""))
+            index = len(self.clusters) - 1
+        self.clusters[index].mentions.append(span)
+        return index
+
+    def _find(self, kind: str, key: str) -> int | None:
+        for i, c in enumerate(self.clusters):
+            if c.type == kind and c.key == key:
+                return i
+        if kind == "PERSON":
+            words = key.split()
+            for i, c in enumerate(self.clusters):
+                if c.type != "PERSON":
+                    continue
+                other = c.key.split()
+                if len(words) == 1 and words[0] in other:
+                    return i
+                if len(other) == 1 and other[0] in words:
+                    c.key = key
+                    return i
+                if len(words) > 1 and len(other) > 1 and words[-1] == other[-1] and words[0][0] == other[0][0]:
+                    return i
+        return None
+
+    def _context_country(self, span: TextSpan) -> str | None:
+        before = self.text[max(0, span.begin - 40) : span.begin]
+        return demonym_country(before) or demonym_country(span.text)
+
+    def title(self, span: TextSpan) -> str:
+        """Title words right before a person's mention ("Commerce Secretary")."""
+        before = self.text[max(0, span.begin - 60) : span.begin].split()
+        words: list[str] = []
+        for word in reversed(before):
+            if word.lower().strip(",") not in _TITLE_WORDS or word.endswith(","):
+                break
+            words.insert(0, word)
+        while words and words[0].lower() in {"u.s.", "us", "u.k.", "eu", "u.n.", "un", "chinese", "russian", "american", "british"}:
+            words.pop(0)
+        return " ".join(words)
+
+    def entities(self) -> list[Entity]:
+        return [
+            Entity(f"e{i + 1}", c.name, EntityType(c.type), c.country, tuple(c.mentions))
+            for i, c in enumerate(self.clusters)
+        ]
+
+
+def _is_government_alias(text: str) -> bool:
+    return text.strip() in {"White House", "Kremlin", "the Kremlin", "Washington", "Beijing", "Moscow"}

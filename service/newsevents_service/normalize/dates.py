@@ -1,0 +1,189 @@
+"""Date expressions: find them in text and resolve them to ISO 8601 at the text's precision.
+
+Relative expressions ("Monday", "last week", "in June") need a reference date; without one only
+expressions that name their year resolve. Future tense looks forward, past tense back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Granularity(Enum):
+    DAY = "DAY"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+    YEAR = "YEAR"
+    INTERVAL = "INTERVAL"
+
+
+@dataclass(frozen=True)
+class DateExpression:
+    begin: int
+    end: int
+    value: str
+    granularity: Granularity
+
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_MONTH = (
+    r"(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
+    r"Aug(?:ust|\.)?|Sep(?:t(?:ember|\.)?|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
+)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY = r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_DAY2 = r"(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?"
+_SHIFT = r"(?P<shift>last|next|this|earlier this|later this|past)"
+
+# Ordered from most to least specific; the first match at a position wins.
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(rf"\b{_YEAR}-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")),
+    ("range", re.compile(rf"\b{_MONTH}\s+{_DAY}\s*(?:-|–|to)\s*{_DAY2}(?:,?\s+{_YEAR})?\b")),
+    ("mdy", re.compile(rf"\b(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b(?!\s*(?:%|percent))")),
+    ("dmy", re.compile(rf"\b(?:{_WEEKDAY},?\s+)?{_DAY}\s+{_MONTH}(?:,?\s+{_YEAR})?\b")),
+    ("month_year", re.compile(rf"\b{_MONTH}(?:\s+of)?\s+{_YEAR}\b")),
+    ("shift_month", re.compile(rf"\b{_SHIFT}\s+{_MONTH}\b", re.IGNORECASE)),
+    ("in_month", re.compile(rf"(?<=\b[Ii]n\s){_MONTH}\b(?!\s+\d)")),
+    ("shift_unit", re.compile(rf"\b{_SHIFT}\s+(?P<unit>week|month|year)\b", re.IGNORECASE)),
+    ("shift_weekday", re.compile(rf"\b(?P<shift>last|next|this)\s+{_WEEKDAY}\b", re.IGNORECASE)),
+    ("weekday", re.compile(rf"\b{_WEEKDAY}\b")),
+    ("deictic", re.compile(r"\b(?P<word>today|yesterday|tomorrow|tonight)\b", re.IGNORECASE)),
+    ("year", re.compile(rf"\b(?:[Ii]n|[Ss]ince|[Bb]y|[Dd]uring|[Uu]ntil|[Ff]rom|[Oo]f|[Ii]n early|[Ii]n late)\s+{_YEAR}\b(?![-–]\d)")),
+]
+
+_FUTURE = re.compile(
+    r"\b(will|would|shall|'ll|plans? to|planned|planning|due to|set to|expected to|scheduled|"
+    r"to meet|to visit|to travel|to sign|is to|are to|upcoming|next)\b",
+    re.IGNORECASE,
+)
+
+
+def _month(raw: str) -> int:
+    return _MONTHS[raw.lower().rstrip(".")[:4].rstrip("t") if raw.lower().startswith("sept") else raw.lower()[:3]]
+
+
+def is_future(context: str) -> bool:
+    return bool(_FUTURE.search(context))
+
+
+def _week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _pick_year(month: int, day: int, ref: dt.date, future: bool) -> int:
+    candidate = dt.date(ref.year, month, min(day, 28))
+    if future and candidate < ref - dt.timedelta(days=1):
+        return ref.year + 1
+    if not future and candidate > ref + dt.timedelta(days=1):
+        return ref.year - 1
+    return ref.year
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _resolve(kind: str, m: re.Match[str], ref: dt.date | None, future: bool) -> tuple[str, Granularity] | None:
+    g = m.groupdict()
+    year = int(g["year"]) if g.get("year") else None
+    if kind == "iso":
+        d = _safe_date(int(g["year"]), int(g["m"]), int(g["d"]))
+        return (d.isoformat(), Granularity.DAY) if d else None
+    if kind == "year":
+        return g["year"], Granularity.YEAR
+    if kind == "month_year":
+        return f"{year}-{_month(g['month']):02d}", Granularity.MONTH
+    if kind in ("mdy", "dmy", "range"):
+        month, day = _month(g["month"]), int(g["day"])
+        if year is None:
+            if ref is None:
+                return None
+            year = _pick_year(month, day, ref, future)
+        start = _safe_date(year, month, day)
+        if start is None:
+            return None
+        if kind == "range":
+            end = _safe_date(year, month, int(g["day2"]))
+            if end is None or end <= start:
+                return None
+            return f"{start.isoformat()}/{end.isoformat()}", Granularity.INTERVAL
+        return start.isoformat(), Granularity.DAY
+    if ref is None:
+        return None
+    return _resolve_relative(kind, g, ref, future)
+
+
+def _resolve_relative(kind: str, g: dict[str, str], ref: dt.date, future: bool) -> tuple[str, Granularity] | None:
+    shift = (g.get("shift") or "").lower()
+    if kind in ("shift_month", "in_month"):
+        month = _month(g["month"])
+        if shift == "last" or (shift != "next" and not future and month > ref.month):
+            year = ref.year - 1 if month >= ref.month else ref.year
+        elif shift == "next" or (future and month < ref.month):
+            year = ref.year + 1 if month <= ref.month else ref.year
+        else:
+            year = ref.year
+        return f"{year}-{month:02d}", Granularity.MONTH
+    if kind == "shift_unit":
+        step = {"last": -1, "past": -1, "next": 1}.get(shift, 0)
+        unit = g["unit"].lower()
+        if unit == "week":
+            return _week(ref + dt.timedelta(weeks=step)), Granularity.WEEK
+        if unit == "month":
+            total = ref.year * 12 + ref.month - 1 + step
+            return f"{total // 12}-{total % 12 + 1:02d}", Granularity.MONTH
+        return str(ref.year + step), Granularity.YEAR
+    if kind in ("weekday", "shift_weekday"):
+        target = _WEEKDAYS.index(g["weekday"].lower())
+        delta = target - ref.weekday()
+        if shift == "next" or (shift != "last" and future):
+            delta = delta % 7 if shift != "next" else (delta % 7 or 7)
+        else:
+            delta = -((-delta) % 7) if shift != "last" else -((-delta) % 7 or 7)
+        return (ref + dt.timedelta(days=delta)).isoformat(), Granularity.DAY
+    word = g["word"].lower()
+    offset = {"yesterday": -1, "tomorrow": 1}.get(word, 0)
+    return (ref + dt.timedelta(days=offset)).isoformat(), Granularity.DAY
+
+
+def find_dates(text: str, reference: dt.date | None, context_future: bool | None = None) -> list[DateExpression]:
+    """Date expressions in `text`, resolved against `reference`, non-overlapping, in order.
+
+    Tense comes from `context_future` when given, else from the text around each expression.
+    """
+    taken: list[tuple[int, int]] = []
+    found: list[DateExpression] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and b < m.end() for b, e in taken):
+                continue
+            future = context_future if context_future is not None else is_future(text)
+            resolved = _resolve(kind, m, reference, future)
+            taken.append((m.start(), m.end()))
+            if resolved:
+                found.append(DateExpression(m.start(), m.end(), resolved[0], resolved[1]))
+    return sorted(found, key=lambda d: d.begin)
+
+
+_DATELINE = re.compile(rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}")
+
+
+def find_dateline(text: str, window: int = 600) -> dt.date | None:
+    """The first full date ("Aug. 28, 2023") near the start of an article, if any."""
+    for m in _DATELINE.finditer(text[:window]):
+        d = _safe_date(int(m.group("year")), _month(m.group("month")), int(m.group("day")))
+        if d:
+            return d
+    return None

