@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from newsevents.v1 import event_extraction_service_pb2 as pb
-
 from newsevents_service.api.config import ServerConfig
 from newsevents_service.api.server import Engine, NewsEventsServer
 from newsevents_service.engine.extractor import Request
@@ -62,8 +61,17 @@ def fake_extract_many(requests: Sequence[Request]) -> list[ExtractionResult]:
             name_begin = r.text.rfind(" ", 0, start) + 1
             mention = TextSpan(r.text[name_begin:start], name_begin, start)
             person = Participant("e1", mention.text, EntityType.PERSON, "", "", mention, 0.9)
-            events.append(Event("ev1", EventType.MEETING, 0.9, trigger, (EventMention(trigger, trigger),),
-                                Modality.ASSERTED, Meeting((person,))))
+            events.append(
+                Event(
+                    "ev1",
+                    EventType.MEETING,
+                    0.9,
+                    trigger,
+                    (EventMention(trigger, trigger),),
+                    Modality.ASSERTED,
+                    Meeting((person,)),
+                )
+            )
         events = [e for e in events if not r.event_types or e.type in r.event_types]
         source = ReferenceDateSource.REQUEST if r.publication_date else ReferenceDateSource.NONE
         results.append(ExtractionResult(tuple(events), (), r.publication_date, source, "fake-0"))
@@ -109,8 +117,9 @@ LOOPBACK = ServerConfig(host="127.0.0.1", port=0)
 def start_server() -> Iterator[Callable[..., ServerThread]]:
     started: list[ServerThread] = []
 
-    def start(engine_factory: Callable[[ServerConfig], Engine] | None = None, ready: bool = True,
-              **settings: object) -> ServerThread:
+    def start(
+        engine_factory: Callable[[ServerConfig], Engine] | None = None, ready: bool = True, **settings: object
+    ) -> ServerThread:
         server = ServerThread(replace(LOOPBACK, **settings), engine_factory or fake_engine())
         started.append(server)
         return server.wait_ready() if ready else server
@@ -137,8 +146,9 @@ def real_server(extractor) -> Iterator[ServerThread]:  # type: ignore[no-untyped
     from newsevents_service.api.model_info import model_info
 
     def factory(config: ServerConfig) -> Engine:
-        return Engine(extractor.extract_many, model_info(extractor.model.meta, extractor.model.card,
-                                                         config.max_text_length))
+        return Engine(
+            extractor.extract_many, model_info(extractor.model.meta, extractor.model.card, config.max_text_length)
+        )
 
     server = ServerThread(LOOPBACK, factory).wait_ready()
     yield server

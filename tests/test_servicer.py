@@ -53,24 +53,52 @@ BAD_REQUESTS = [
     ("whitespace", request(" \n\t "), "EMPTY_TEXT", "document.text"),
     ("too long", request("x" * 2001), "TEXT_TOO_LONG", "document.text"),
     ("language", request(language_code="de"), "UNSUPPORTED_LANGUAGE", "document.language_code"),
-    ("month 13", request(publication_date={"year": 2023, "month": 13, "day": 1}),
-     "INVALID_PUBLICATION_DATE", "document.publication_date"),
-    ("day 0", request(publication_date={"year": 2023, "month": 8, "day": 0}),
-     "INVALID_PUBLICATION_DATE", "document.publication_date"),
-    ("confidence NaN", pb.ExtractEventsRequest(document=request().document, min_confidence=float("nan")),
-     "INVALID_MIN_CONFIDENCE", "min_confidence"),
-    ("confidence > 1", pb.ExtractEventsRequest(document=request().document, min_confidence=1.5),
-     "INVALID_MIN_CONFIDENCE", "min_confidence"),
-    ("unknown type", pb.ExtractEventsRequest(document=request().document, event_types=[99]),
-     "INVALID_EVENT_TYPE", "event_types"),
-    ("unspecified type", pb.ExtractEventsRequest(document=request().document, event_types=[0]),
-     "INVALID_EVENT_TYPE", "event_types"),
+    (
+        "month 13",
+        request(publication_date={"year": 2023, "month": 13, "day": 1}),
+        "INVALID_PUBLICATION_DATE",
+        "document.publication_date",
+    ),
+    (
+        "day 0",
+        request(publication_date={"year": 2023, "month": 8, "day": 0}),
+        "INVALID_PUBLICATION_DATE",
+        "document.publication_date",
+    ),
+    (
+        "confidence NaN",
+        pb.ExtractEventsRequest(document=request().document, min_confidence=float("nan")),
+        "INVALID_MIN_CONFIDENCE",
+        "min_confidence",
+    ),
+    (
+        "confidence > 1",
+        pb.ExtractEventsRequest(document=request().document, min_confidence=1.5),
+        "INVALID_MIN_CONFIDENCE",
+        "min_confidence",
+    ),
+    (
+        "unknown type",
+        pb.ExtractEventsRequest(document=request().document, event_types=[99]),
+        "INVALID_EVENT_TYPE",
+        "event_types",
+    ),
+    (
+        "unspecified type",
+        pb.ExtractEventsRequest(document=request().document, event_types=[0]),
+        "INVALID_EVENT_TYPE",
+        "event_types",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "bad", "reason", "field"), BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS])
 def test_bad_input_gets_invalid_argument_and_server_keeps_serving(
-    start_server, name: str, bad: pb.ExtractEventsRequest, reason: str, field: str  # type: ignore[no-untyped-def]
+    start_server,
+    name: str,
+    bad: pb.ExtractEventsRequest,
+    reason: str,
+    field: str,  # type: ignore[no-untyped-def]
 ) -> None:
     server = start_server(max_text_length=2000)
     code, got_reason, metadata = error_of(lambda: stub(server).ExtractEvents(bad, timeout=10))
@@ -115,7 +143,10 @@ def test_not_ready_is_unavailable_and_health_not_serving(start_server) -> None: 
         code, reason, _ = error_of(lambda: stub(server).ExtractEvents(request(), timeout=10))
         assert (code, reason) == (grpc.StatusCode.UNAVAILABLE, "MODEL_NOT_READY")
         health = health_pb2_grpc.HealthStub(grpc.insecure_channel(server.target))
-        assert health.Check(health_pb2.HealthCheckRequest(), timeout=5).status == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert (
+            health.Check(health_pb2.HealthCheckRequest(), timeout=5).status
+            == health_pb2.HealthCheckResponse.NOT_SERVING
+        )
     finally:
         gate.set()
     server.wait_ready()

@@ -43,11 +43,16 @@ class Example:
 
 
 def load_documents(paths: list[Path] | None = None) -> list[dict]:
-    docs = []
+    """Corpus documents; a repeated text (RAMS has overlapping windows of one article) counts once."""
+    docs, seen = [], set()
     for path in paths or sorted(CORPUS_DIR.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                docs.append(json.loads(line))
+            if not line.strip():
+                continue
+            doc = json.loads(line)
+            if doc["text"] not in seen:
+                seen.add(doc["text"])
+                docs.append(doc)
     return docs
 
 
@@ -95,7 +100,7 @@ def build_example(doc: dict) -> Example:
     example = Example(doc["id"], text, split_sentences(text))
     example.entities = entity_spans(doc)
     for index, ev in enumerate(doc.get("events", [])):
-        for evidence, trigger in zip(ev.get("evidence", []), ev.get("triggers", [])):
+        for evidence, trigger in zip(ev.get("evidence", []), ev.get("triggers", []), strict=False):
             span = _trigger_span(text, evidence, trigger, ev["type"], index)
             if span is None:
                 continue

@@ -23,9 +23,7 @@ ROLES = {
 ENTITY_TYPES = {"PERSON", "ORGANIZATION", "COUNTRY", "GROUP"}
 MODALITIES = {"ASSERTED", "PLANNED", "HYPOTHETICAL"}
 ORIGINS = {"real", "authored", "template"}
-DATE_RE = re.compile(
-    r"^\d{4}(-\d{2}(-\d{2})?)?$|^\d{4}-W\d{2}$|^\d{4}-\d{2}(-\d{2})?/\d{4}-\d{2}(-\d{2})?$"
-)
+DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$|^\d{4}-W\d{2}$|^\d{4}-\d{2}(-\d{2})?/\d{4}-\d{2}(-\d{2})?$")
 SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)]*|\n|$)")
 GOLD_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gold" / "dev.jsonl"
 SHINGLE = 8
@@ -65,7 +63,7 @@ def check_entities(doc: dict, errors: list[str]) -> set[str]:
         country = ent.get("country")
         if country is not None and not re.fullmatch(r"[A-Z]{3}", country):
             errors.append(f"entity {name!r}: country must be ISO alpha-3 or null")
-        strings = [name] + list(ent.get("aliases", []))
+        strings = [name, *list(ent.get("aliases", []))]
         if all(find_word(doc["text"], s) < 0 for s in strings if s):
             errors.append(f"entity {name!r}: neither name nor any alias occurs in text")
     return names
@@ -81,7 +79,7 @@ def check_event(doc: dict, ev: dict, entity_names: set[str], errors: list[str]) 
     evidence, triggers = ev.get("evidence", []), ev.get("triggers", [])
     if not evidence or len(evidence) != len(triggers):
         errors.append(f"{where}: needs evidence and one trigger per evidence")
-    for e, t in zip(evidence, triggers):
+    for e, t in zip(evidence, triggers, strict=False):
         if e not in text:
             errors.append(f"{where}: evidence not verbatim in text: {e!r}")
         elif "\n" in e.strip():
@@ -96,7 +94,7 @@ def check_event(doc: dict, ev: dict, entity_names: set[str], errors: list[str]) 
         if p.get("role") not in ROLES[etype]:
             errors.append(f"{where}: role {p.get('role')!r} not allowed for {etype}")
     date = ev.get("date")
-    for d in [date] + list(ev.get("date_alternatives", [])):
+    for d in [date, *list(ev.get("date_alternatives", []))]:
         if d is not None and not DATE_RE.match(d):
             errors.append(f"{where}: bad date {d!r}")
     for a in ev.get("amounts", []):

@@ -6,10 +6,9 @@ import random
 from dataclasses import dataclass, field
 
 import torch
-from transformers import PreTrainedTokenizerFast
-
 from newsevents_service.model.labels import ACTIONS, AUX_LABELS, ENTITY_LABELS, MODALITIES, ROLES, TRIGGER_LABELS
 from newsevents_service.model.windows import TokenizedDocument, char_span_to_tokens, make_windows, tokenize
+from transformers import PreTrainedTokenizerFast
 
 from .corpus import Example, Span
 
@@ -37,7 +36,9 @@ def _token_spans(doc: TokenizedDocument, spans: list[Span]) -> list[tuple[int, i
     return [char_span_to_tokens(doc, s.begin, s.end) for s in spans]
 
 
-def window_features(tokenizer: PreTrainedTokenizerFast, example: Example, size: int, stride: int) -> list[WindowFeatures]:
+def window_features(
+    tokenizer: PreTrainedTokenizerFast, example: Example, size: int, stride: int
+) -> list[WindowFeatures]:
     doc = tokenize(tokenizer, example.text)
     n = len(doc.ids)
     ents = _token_spans(doc, example.entities)
@@ -46,6 +47,7 @@ def window_features(tokenizer: PreTrainedTokenizerFast, example: Example, size: 
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     out = []
     for w in make_windows(n, size, stride) if n else []:
+
         def local(span: tuple[int, int] | None, w=w) -> tuple[int, int] | None:
             if span is None or span[0] < w.start or span[1] > w.end:
                 return None
@@ -53,14 +55,14 @@ def window_features(tokenizer: PreTrainedTokenizerFast, example: Example, size: 
 
         length = len(w) + 2
         ent_l, trig_l, aux_l = [0] * length, [0] * length, [0] * length
-        for span, s in zip(ents, example.entities):
+        for span, s in zip(ents, example.entities, strict=False):
             if (loc := local(span)) is not None:
                 _bio(ent_l, ENTITY_LABELS, loc, s.label)
-        for span, s in zip(auxs, example.aux):
+        for span, s in zip(auxs, example.aux, strict=False):
             if (loc := local(span)) is not None:
                 _bio(aux_l, AUX_LABELS, loc, s.label)
         features = WindowFeatures([cls, *doc.ids[w.start : w.end], sep], ent_l, trig_l, aux_l)
-        for t_index, (span, trig) in enumerate(zip(trigs, example.triggers)):
+        for t_index, (span, trig) in enumerate(zip(trigs, example.triggers, strict=False)):
             loc = local(span)
             if loc is None:
                 continue

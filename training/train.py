@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import random
 import sys
 import time
 from pathlib import Path
 
 import torch
-from torch import nn
-
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.evaluation.cli import load_gold, predict
 from newsevents_service.evaluation.scoring import format_report, score
@@ -34,6 +31,7 @@ from newsevents_service.model.artifacts import (
 )
 from newsevents_service.model.labels import EVENT_TYPES, ROLES_BY_TYPE
 from newsevents_service.model.network import EventModel
+from torch import nn
 
 from .corpus import build_examples, is_dev, load_documents
 from .features import IGNORE, Batch, WindowFeatures, batches, collate, window_features
@@ -86,7 +84,9 @@ def network_roles_loss(network: EventModel, hidden: torch.Tensor, batch: Batch, 
     return ce(logits, batch.roles)
 
 
-def build_optimizer(network: EventModel, args: argparse.Namespace, steps: int) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+def build_optimizer(
+    network: EventModel, args: argparse.Namespace, steps: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
     for name, param in network.named_parameters():
         if name.startswith(FROZEN_PREFIX):
             param.requires_grad = False
@@ -116,14 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     threads = set_threads(args.threads)
     seed_everything(args.seed)
     started = time.time()
-    docs = list({d["id"]: d for d in load_documents()}.values())
+    docs = load_documents()
     train_docs = [d for d in docs if not is_dev(d["id"])]
     tokenizer = load_tokenizer()
     windows: list[WindowFeatures] = []
     for example in build_examples(train_docs):
         windows.extend(window_features(tokenizer, example, args.window, args.stride))
-    print(f"corpus: {len(docs)} documents, {len(train_docs)} for training, {len(windows)} windows; "
-          f"{threads} threads", flush=True)
+    print(
+        f"corpus: {len(docs)} documents, {len(train_docs)} for training, {len(windows)} windows; {threads} threads",
+        flush=True,
+    )
     gold = load_gold(args.gold) if args.gold.exists() else []
     network = load_base_network()
     network.train()
@@ -146,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
         if gold:
             result = evaluate(network, tokenizer, gold, meta)
-            history.append({"epoch": epoch, **{k: result[k]["f1"] for k in ("events", "arguments", "dates", "amounts")}})
+            history.append(
+                {"epoch": epoch, **{k: result[k]["f1"] for k in ("events", "arguments", "dates", "amounts")}}
+            )
             print(format_report(result), flush=True)
     network.eval()
     meta["training_seconds"] = round(time.time() - started)
@@ -160,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def model_meta(args: argparse.Namespace, docs: list[dict], train_docs: list[dict]) -> dict:
-    mentions = {t: sum(len(e["evidence"]) for d in train_docs for e in d["events"] if e["type"] == t)
-                for t in EVENT_TYPES}
+    mentions = {
+        t: sum(len(e["evidence"]) for d in train_docs for e in d["events"] if e["type"] == t) for t in EVENT_TYPES
+    }
     return {
         "name": "newsevents-minilm",
         "version": VERSION,
@@ -171,8 +176,13 @@ def model_meta(args: argparse.Namespace, docs: list[dict], train_docs: list[dict
         "roles": ROLES_BY_TYPE,
         "window": args.window,
         "stride": args.stride,
-        "training": {"epochs": args.epochs, "seed": args.seed, "batch_size": args.batch_size, "lr": args.lr,
-                     "head_lr": args.head_lr},
+        "training": {
+            "epochs": args.epochs,
+            "seed": args.seed,
+            "batch_size": args.batch_size,
+            "lr": args.lr,
+            "head_lr": args.head_lr,
+        },
         "corpus": {"documents": len(docs), "train_documents": len(train_docs), "train_mentions": mentions},
     }
 

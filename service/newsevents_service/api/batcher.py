@@ -46,8 +46,15 @@ class BatchStats:
 
 
 class Batcher:
-    def __init__(self, extract_many: ExtractMany, *, max_batch: int = 8, max_wait_ms: float = 5.0,
-                 max_pending: int = 64, max_batch_chars: int = 200_000) -> None:
+    def __init__(
+        self,
+        extract_many: ExtractMany,
+        *,
+        max_batch: int = 8,
+        max_wait_ms: float = 5.0,
+        max_pending: int = 64,
+        max_batch_chars: int = 200_000,
+    ) -> None:
         self._extract_many = extract_many
         self.max_batch = max_batch
         self.max_wait = max_wait_ms / 1000.0
@@ -91,8 +98,10 @@ class Batcher:
         while len(batch) < self.max_batch and chars < self.max_batch_chars:
             remaining = deadline - time.monotonic()
             try:
-                item = self._queue.get_nowait() if remaining <= 0 else await asyncio.wait_for(self._queue.get(), remaining)
-            except (asyncio.QueueEmpty, asyncio.TimeoutError):
+                item = (
+                    self._queue.get_nowait() if remaining <= 0 else await asyncio.wait_for(self._queue.get(), remaining)
+                )
+            except (TimeoutError, asyncio.QueueEmpty):
                 break
             batch.append(item)
             chars += item.size
@@ -116,7 +125,7 @@ class Batcher:
             self.stats.batches += 1
             self.stats.documents += len(live)
             self.stats.last_batch_size = len(live)
-            for item, result in zip(live, results):
+            for item, result in zip(live, results, strict=False):
                 if not item.future.done():
                     item.future.set_result(result)
 

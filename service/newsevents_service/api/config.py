@@ -57,7 +57,9 @@ def parse_config(argv: list[str] | None = None, environ: dict[str, str] | None =
         kind = type(getattr(defaults, f.name))
         default = kind(env[env_name]) if env_name in env else getattr(defaults, f.name)
         parser.add_argument(
-            "--" + f.name.replace("_", "-"), type=kind, default=default,
+            "--" + f.name.replace("_", "-"),
+            type=kind,
+            default=default,
             help=f"{_HELP[f.name]} (env {env_name}; default %(default)s)",
         )
     args = parser.parse_args(argv)

@@ -20,15 +20,23 @@ def date(d: dt.date) -> date_pb2.Date:
 
 def participant(p: t.Participant) -> pb.Participant:
     return pb.Participant(
-        entity_id=p.entity_id, name=p.name, type=pb.EntityType.Value(f"ENTITY_TYPE_{p.type.value}"),
-        country_code=p.country_code, title=p.title, mention=span(p.mention), confidence=p.confidence,
+        entity_id=p.entity_id,
+        name=p.name,
+        type=pb.EntityType.Value(f"ENTITY_TYPE_{p.type.value}"),
+        country_code=p.country_code,
+        title=p.title,
+        mention=span(p.mention),
+        confidence=p.confidence,
     )
 
 
 def entity(e: t.Entity) -> pb.Entity:
     return pb.Entity(
-        id=e.id, name=e.name, type=pb.EntityType.Value(f"ENTITY_TYPE_{e.type.value}"),
-        country_code=e.country_code, mentions=[span(m) for m in e.mentions],
+        id=e.id,
+        name=e.name,
+        type=pb.EntityType.Value(f"ENTITY_TYPE_{e.type.value}"),
+        country_code=e.country_code,
+        mentions=[span(m) for m in e.mentions],
     )
 
 
@@ -56,8 +64,11 @@ def _details(event: pb.Event, d: t.Details) -> None:
 
 def event(e: t.Event) -> pb.Event:
     message = pb.Event(
-        id=e.id, type=pb.EventType.Value(f"EVENT_TYPE_{e.type.value}"), confidence=e.confidence,
-        trigger=span(e.trigger), modality=pb.Modality.Value(f"MODALITY_{e.modality.value}"),
+        id=e.id,
+        type=pb.EventType.Value(f"EVENT_TYPE_{e.type.value}"),
+        confidence=e.confidence,
+        trigger=span(e.trigger),
+        modality=pb.Modality.Value(f"MODALITY_{e.modality.value}"),
         mentions=[pb.EventMention(trigger=span(m.trigger), sentence=span(m.sentence)) for m in e.mentions],
         amounts=[
             pb.MoneyAmount(span=span(a.span), value=a.value, currency_code=a.currency_code, range_low=a.range_low)
@@ -65,13 +76,17 @@ def event(e: t.Event) -> pb.Event:
         ],
     )
     if e.date:
-        message.date.CopyFrom(pb.TemporalExpression(
-            span=span(e.date.span), value=e.date.value,
-            granularity=pb.DateGranularity.Value(f"DATE_GRANULARITY_{e.date.granularity.value}"),
-        ))
+        message.date.CopyFrom(
+            pb.TemporalExpression(
+                span=span(e.date.span),
+                value=e.date.value,
+                granularity=pb.DateGranularity.Value(f"DATE_GRANULARITY_{e.date.granularity.value}"),
+            )
+        )
     if e.location:
-        message.location.CopyFrom(pb.Place(name=e.location.name, mention=span(e.location.mention),
-                                           country_code=e.location.country_code))
+        message.location.CopyFrom(
+            pb.Place(name=e.location.name, mention=span(e.location.mention), country_code=e.location.country_code)
+        )
     _details(message, e.details)
     return message
 

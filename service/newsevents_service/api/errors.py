@@ -48,11 +48,12 @@ def shutting_down() -> ServiceError:
 
 def overloaded(limit: int) -> ServiceError:
     return ServiceError(
-        grpc.StatusCode.RESOURCE_EXHAUSTED, "OVERLOADED",
-        f"more than {limit} documents are waiting; retry with backoff", {"max_pending": str(limit)},
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "OVERLOADED",
+        f"more than {limit} documents are waiting; retry with backoff",
+        {"max_pending": str(limit)},
     )
 
 
 def internal(message: str) -> ServiceError:
     return ServiceError(grpc.StatusCode.INTERNAL, "INTERNAL", message)
-

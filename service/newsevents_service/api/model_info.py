@@ -13,8 +13,11 @@ def _score(figures: dict[str, Any]) -> pb.Score:
 
 def model_info(meta: dict[str, Any], card: str, max_text_length: int) -> pb.ModelInfo:
     info = pb.ModelInfo(
-        name=meta.get("name", ""), version=meta.get("version", ""), base_model=meta.get("base_model", ""),
-        model_card=card, max_text_length=max_text_length,
+        name=meta.get("name", ""),
+        version=meta.get("version", ""),
+        base_model=meta.get("base_model", ""),
+        model_card=card,
+        max_text_length=max_text_length,
     )
     for event_type in meta.get("event_types", []):
         value = pb.EventType.Value(f"EVENT_TYPE_{event_type}")
@@ -22,10 +25,14 @@ def model_info(meta: dict[str, Any], card: str, max_text_length: int) -> pb.Mode
         info.roles.append(pb.EventTypeRoles(event_type=value, roles=meta.get("roles", {}).get(event_type, [])))
     evaluation = meta.get("evaluation")
     if evaluation:
-        info.evaluations.append(pb.Evaluation(
-            dataset=evaluation["dataset"],
-            events=_score(evaluation["events"]), arguments=_score(evaluation["arguments"]),
-            dates=_score(evaluation["dates"]), amounts=_score(evaluation["amounts"]),
-            per_type={k: _score(v) for k, v in evaluation.get("per_type", {}).items()},
-        ))
+        info.evaluations.append(
+            pb.Evaluation(
+                dataset=evaluation["dataset"],
+                events=_score(evaluation["events"]),
+                arguments=_score(evaluation["arguments"]),
+                dates=_score(evaluation["dates"]),
+                amounts=_score(evaluation["amounts"]),
+                per_type={k: _score(v) for k, v in evaluation.get("per_type", {}).items()},
+            )
+        )
     return info

@@ -44,8 +44,9 @@ def load_engine(config: ServerConfig) -> Engine:
 
     started = time.monotonic()
     extractor = Extractor(config.model_dir, threads=config.threads or None)
-    engine = Engine(extractor.extract_many, model_info(extractor.model.meta, extractor.model.card,
-                                                       config.max_text_length))
+    engine = Engine(
+        extractor.extract_many, model_info(extractor.model.meta, extractor.model.card, config.max_text_length)
+    )
     log.info("model %s loaded in %.1fs", engine.info.version, time.monotonic() - started)
     return engine
 
@@ -56,8 +57,9 @@ class NewsEventsServer:
     def __init__(self, config: ServerConfig, engine_factory: Callable[[ServerConfig], Engine] = load_engine) -> None:
         self.config = config
         self.engine_factory = engine_factory
-        self.servicer = EventExtractionServicer(config.max_text_length, config.default_timeout_seconds,
-                                                stream_window=config.max_batch)
+        self.servicer = EventExtractionServicer(
+            config.max_text_length, config.default_timeout_seconds, stream_window=config.max_batch
+        )
         self.batcher: Batcher | None = None
         self.port = 0
         self._ready = asyncio.Event()
@@ -85,8 +87,12 @@ class NewsEventsServer:
 
     async def _load(self) -> None:
         engine = await asyncio.get_running_loop().run_in_executor(None, self.engine_factory, self.config)
-        self.batcher = Batcher(engine.extract_many, max_batch=self.config.max_batch,
-                               max_wait_ms=self.config.batch_wait_ms, max_pending=self.config.max_pending)
+        self.batcher = Batcher(
+            engine.extract_many,
+            max_batch=self.config.max_batch,
+            max_wait_ms=self.config.batch_wait_ms,
+            max_pending=self.config.max_pending,
+        )
         self.batcher.start()
         self.servicer.ready(self.batcher, engine.info)
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
@@ -94,8 +100,9 @@ class NewsEventsServer:
 
     async def wait_ready(self) -> None:
         assert self._load_task is not None, "start() first"
-        await asyncio.wait([self._load_task, asyncio.ensure_future(self._ready.wait())],
-                           return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(
+            [self._load_task, asyncio.ensure_future(self._ready.wait())], return_when=asyncio.FIRST_COMPLETED
+        )
         if self._load_task.done() and self._load_task.exception():
             raise self._load_task.exception()  # type: ignore[misc]
 
@@ -115,8 +122,12 @@ class NewsEventsServer:
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                 "message": record.getMessage()}
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         entry.update(getattr(record, "call", {}))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

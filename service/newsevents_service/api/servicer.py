@@ -51,7 +51,9 @@ class EventExtractionServicer(pb_grpc.EventExtractionServiceServicer):
         remaining = context.time_remaining()
         return self.default_timeout if remaining is None else max(0.0, remaining)
 
-    async def ExtractEvents(self, request: pb.ExtractEventsRequest, context: grpc.aio.ServicerContext) -> pb.ExtractEventsResponse:
+    async def ExtractEvents(
+        self, request: pb.ExtractEventsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExtractEventsResponse:
         started = time.monotonic()
         try:
             response = await self._extract(request, self._timeout(context))
@@ -64,8 +66,9 @@ class EventExtractionServicer(pb_grpc.EventExtractionServiceServicer):
         _log_call("ExtractEvents", request, "OK", started, len(response.events))
         return response
 
-    async def StreamExtractEvents(self, request_iterator: AsyncIterator[pb.ExtractEventsRequest],
-                                  context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ExtractEventsResponse]:
+    async def StreamExtractEvents(
+        self, request_iterator: AsyncIterator[pb.ExtractEventsRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ExtractEventsResponse]:
         """Up to `stream_window` documents in flight; answers in request order."""
         pending: asyncio.Queue[asyncio.Task[pb.ExtractEventsResponse] | None] = asyncio.Queue(self.stream_window)
 
@@ -85,7 +88,9 @@ class EventExtractionServicer(pb_grpc.EventExtractionServiceServicer):
                 if leftover is not None:
                     leftover.cancel()
 
-    async def _one_of_stream(self, request: pb.ExtractEventsRequest, context: grpc.aio.ServicerContext) -> pb.ExtractEventsResponse:
+    async def _one_of_stream(
+        self, request: pb.ExtractEventsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExtractEventsResponse:
         started = time.monotonic()
         try:
             response = await self._extract(request, self._timeout(context))
@@ -103,20 +108,31 @@ class EventExtractionServicer(pb_grpc.EventExtractionServiceServicer):
     async def GetModelInfo(self, request: pb.GetModelInfoRequest, context: grpc.aio.ServicerContext) -> pb.ModelInfo:
         if self.info is None:
             await context.abort_with_status(model_not_ready().to_grpc_status())
+            raise AssertionError("abort_with_status returns only by raising")
         return self.info
 
 
 def _error_status(error: ServiceError) -> pb.ErrorStatus:
-    return pb.ErrorStatus(code=error.code.value[0], message=error.message, reason=error.reason,
-                          metadata=error.metadata)
+    return pb.ErrorStatus(code=error.code.value[0], message=error.message, reason=error.reason, metadata=error.metadata)
 
 
 def _log_call(method: str, request: pb.ExtractEventsRequest, status: str, started: float, events: int) -> None:
     """One line per call: ids, sizes and timings only, never article text."""
     extra: dict[str, Any] = {
-        "method": method, "document_id": request.document.id, "chars": len(request.document.text),
-        "status": status, "latency_ms": round((time.monotonic() - started) * 1000, 1), "events": events,
+        "method": method,
+        "document_id": request.document.id,
+        "chars": len(request.document.text),
+        "status": status,
+        "latency_ms": round((time.monotonic() - started) * 1000, 1),
+        "events": events,
     }
-    log.info("%s id=%s chars=%d status=%s latency_ms=%.1f events=%d", method, extra["document_id"],
-             extra["chars"], status, extra["latency_ms"], events, extra={"call": extra})
-
+    log.info(
+        "%s id=%s chars=%d status=%s latency_ms=%.1f events=%d",
+        method,
+        extra["document_id"],
+        extra["chars"],
+        status,
+        extra["latency_ms"],
+        events,
+        extra={"call": extra},
+    )

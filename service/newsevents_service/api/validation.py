@@ -28,7 +28,8 @@ def _publication_date(document: pb.Document) -> dt.date | None:
         return dt.date(d.year, d.month, d.day)
     except ValueError:
         raise invalid(
-            "INVALID_PUBLICATION_DATE", "document.publication_date",
+            "INVALID_PUBLICATION_DATE",
+            "document.publication_date",
             f"publication_date {d.year:04d}-{d.month:02d}-{d.day:02d} is not a calendar date "
             "(year, month and day are all required)",
         ) from None
@@ -46,12 +47,14 @@ def to_engine_request(request: pb.ExtractEventsRequest, max_text_length: int) ->
         raise invalid("EMPTY_TEXT", "document.text", "document.text is empty or whitespace only")
     if len(text) > max_text_length:
         raise invalid(
-            "TEXT_TOO_LONG", "document.text",
+            "TEXT_TOO_LONG",
+            "document.text",
             f"document.text has {len(text)} characters; the limit is {max_text_length}",
         )
     if not _language_ok(document.language_code):
         raise invalid(
-            "UNSUPPORTED_LANGUAGE", "document.language_code",
+            "UNSUPPORTED_LANGUAGE",
+            "document.language_code",
             f"language_code {document.language_code!r} is not supported; only English ('en') is",
         )
     confidence = request.min_confidence
@@ -60,6 +63,8 @@ def to_engine_request(request: pb.ExtractEventsRequest, max_text_length: int) ->
     types = set()
     for value in request.event_types:
         if value not in _EVENT_TYPES:
-            raise invalid("INVALID_EVENT_TYPE", "event_types", f"event_types holds an unknown or unspecified value {value}")
+            raise invalid(
+                "INVALID_EVENT_TYPE", "event_types", f"event_types holds an unknown or unspecified value {value}"
+            )
         types.add(_EVENT_TYPES[value])
     return Request(text, _publication_date(document), document.title or None, frozenset(types), confidence)

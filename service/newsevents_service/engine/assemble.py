@@ -58,16 +58,15 @@ def _span(text: str, begin: int, end: int) -> TextSpan:
 
 
 class Assembler:
-    def __init__(self, text: str, sentences: list[tuple[int, int]], prediction: DocumentPrediction,
-                 reference: dt.date | None) -> None:
+    def __init__(
+        self, text: str, sentences: list[tuple[int, int]], prediction: DocumentPrediction, reference: dt.date | None
+    ) -> None:
         self.text = text
         self.sentences = sentences
         self.prediction = prediction
         self.reference = reference
         self.resolver = EntityResolver(text)
-        self.entity_cluster = [
-            self.resolver.add(_span(text, e.begin, e.end), e.label) for e in prediction.entities
-        ]
+        self.entity_cluster = [self.resolver.add(_span(text, e.begin, e.end), e.label) for e in prediction.entities]
         self.amounts_by_sentence: dict[int, list[MoneyAmount]] = {}
         self._date_cache: dict[tuple[int, bool], list[TemporalExpression]] = {}
 
@@ -83,14 +82,19 @@ class Assembler:
         s_index = sentence_index(self.sentences, trig.begin)
         s_begin, s_end = self.sentences[s_index]
         mention = _Mention(
-            trig.label, _span(self.text, trig.begin, trig.end), _span(self.text, s_begin, s_end),
-            trig.confidence, self.prediction.modality[index], self.prediction.action[index],
+            trig.label,
+            _span(self.text, trig.begin, trig.end),
+            _span(self.text, s_begin, s_end),
+            trig.confidence,
+            self.prediction.modality[index],
+            self.prediction.action[index],
         )
         for role in self.prediction.roles:
             if role.trigger == index:
                 ent = self.prediction.entities[role.entity]
-                mention.roles.append((role.role, self.entity_cluster[role.entity],
-                                      _span(self.text, ent.begin, ent.end), role.confidence))
+                mention.roles.append(
+                    (role.role, self.entity_cluster[role.entity], _span(self.text, ent.begin, ent.end), role.confidence)
+                )
         mention.date = self._date(s_index, trig, mention.modality == "PLANNED")
         mention.amounts = self._amounts(s_index)
         self._aux(mention, s_begin, s_end)
@@ -102,8 +106,9 @@ class Assembler:
             begin, end = self.sentences[s_index]
             found = find_dates(self.text[begin:end], self.reference, context_future=future)
             self._date_cache[key] = [
-                TemporalExpression(_span(self.text, begin + d.begin, begin + d.end), d.value,
-                                   DateGranularity(d.granularity.value))
+                TemporalExpression(
+                    _span(self.text, begin + d.begin, begin + d.end), d.value, DateGranularity(d.granularity.value)
+                )
                 for d in found
             ]
         candidates = self._date_cache[key]
@@ -205,7 +210,9 @@ def _details(first: _Mention, group: list[_Mention], by_role: dict[str, list[Par
     if first.type == "MEETING":
         return Meeting(roles.get("PARTICIPANT", ()))
     if first.type == "SANCTION":
-        action = SanctionAction(first.action) if first.action in ("IMPOSE", "LIFT", "THREATEN") else SanctionAction.IMPOSE
+        action = (
+            SanctionAction(first.action) if first.action in ("IMPOSE", "LIFT", "THREATEN") else SanctionAction.IMPOSE
+        )
         return Sanction(roles.get("IMPOSER", ()), roles.get("TARGET", ()), action, first.trigger.text)
     if first.type == "ARMS_SALE":
         items = {(s.begin, s.end): s for m in group for s in m.items}

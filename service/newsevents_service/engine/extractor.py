@@ -30,14 +30,22 @@ class Request:
 class Extractor:
     """Loads the shipped model once; `extract` is thread-safe for concurrent callers."""
 
-    def __init__(self, model_dir: Path | str = DEFAULT_ARTIFACT, *, threads: int | None = None,
-                 batch_size: int = 16, window: int = 254, stride: int = 192) -> None:
+    def __init__(
+        self,
+        model_dir: Path | str = DEFAULT_ARTIFACT,
+        *,
+        threads: int | None = None,
+        batch_size: int = 16,
+        window: int = 254,
+        stride: int = 192,
+    ) -> None:
         set_threads(threads)
         self._init(load_model(Path(model_dir)), batch_size, window, stride)
 
     @classmethod
-    def from_loaded(cls, model: LoadedModel, *, batch_size: int = 16, window: int = 254,
-                    stride: int = 192) -> Extractor:
+    def from_loaded(
+        cls, model: LoadedModel, *, batch_size: int = 16, window: int = 254, stride: int = 192
+    ) -> Extractor:
         """An extractor around an already loaded model (training's per-epoch evaluation)."""
         extractor = cls.__new__(cls)
         extractor._init(model, batch_size, window, stride)
@@ -51,34 +59,42 @@ class Extractor:
     def version(self) -> str:
         return str(self.model.meta.get("version", ""))
 
-    def extract(self, text: str, publication_date: dt.date | None = None, title: str | None = None,
-                event_types: Iterable[EventType] = (), min_confidence: float = 0.0) -> ExtractionResult:
+    def extract(
+        self,
+        text: str,
+        publication_date: dt.date | None = None,
+        title: str | None = None,
+        event_types: Iterable[EventType] = (),
+        min_confidence: float = 0.0,
+    ) -> ExtractionResult:
         request = Request(text, publication_date, title, frozenset(event_types), min_confidence)
         return self.extract_many([request])[0]
 
     def extract_many(self, requests: Sequence[Request]) -> list[ExtractionResult]:
         """Extract several documents with their windows batched together."""
         sentences = [split_sentences(r.text) for r in requests]
-        predictions = self.predictor.predict([(r.text, s) for r, s in zip(requests, sentences)])
+        predictions = self.predictor.predict([(r.text, s) for r, s in zip(requests, sentences, strict=False)])
         results = []
-        for request, sents, prediction in zip(requests, sentences, predictions):
+        for request, sents, prediction in zip(requests, sentences, predictions, strict=False):
             reference, source = _reference_date(request)
             events, entities = Assembler(request.text, sents, prediction, reference).events()
             kept = [
-                e for e in events
-                if (not request.event_types or e.type in request.event_types)
-                and e.confidence >= request.min_confidence
+                e
+                for e in events
+                if (not request.event_types or e.type in request.event_types) and e.confidence >= request.min_confidence
             ]
             kept = [replace(e, id=f"ev{i + 1}") for i, e in enumerate(kept)]
             used = {p.entity_id for e in kept for p in event_participants(e)}
-            results.append(ExtractionResult(
-                events=tuple(kept),
-                entities=tuple(e for e in entities if e.id in used),
-                reference_date=reference,
-                reference_date_source=source,
-                model_version=self.version,
-                stats={"tokens": prediction.n_tokens, "windows": prediction.n_windows},
-            ))
+            results.append(
+                ExtractionResult(
+                    events=tuple(kept),
+                    entities=tuple(e for e in entities if e.id in used),
+                    reference_date=reference,
+                    reference_date_source=source,
+                    model_version=self.version,
+                    stats={"tokens": prediction.n_tokens, "windows": prediction.n_windows},
+                )
+            )
         return results
 
 

@@ -33,7 +33,7 @@ def predict(extractor: Extractor, gold: list[dict], batch: int = 8) -> dict[str,
             Request(d["text"], dt.date.fromisoformat(d["publication_date"]) if d.get("publication_date") else None)
             for d in docs
         ]
-        for doc, result in zip(docs, extractor.extract_many(requests)):
+        for doc, result in zip(docs, extractor.extract_many(requests), strict=False):
             message = convert.response(doc["id"], result)
             out[doc["id"]] = json_format.MessageToDict(message)
     return out

@@ -68,8 +68,14 @@ class Tally:
         p = self.tp / self.pred if self.pred else 0.0
         r = self.tp / self.gold if self.gold else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
-        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
-                "tp": self.tp, "predicted": self.pred, "gold": self.gold}
+        return {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f, 4),
+            "tp": self.tp,
+            "predicted": self.pred,
+            "gold": self.gold,
+        }
 
 
 def match_events(text: str, gold_events: list[dict], preds: list[dict]) -> dict[int, int]:
@@ -94,13 +100,15 @@ def match_events(text: str, gold_events: list[dict], preds: list[dict]) -> dict[
 
 def _score_args(gold_event: dict, pred: dict) -> tuple[int, int]:
     gold_parts = gold_event["participants"]
-    names = [({normalize_name(gp["name"])} | {normalize_name(a) for a in gp.get("aliases", [])}) - {""}
-             for gp in gold_parts]
+    names = [
+        ({normalize_name(gp["name"])} | {normalize_name(a) for a in gp.get("aliases", [])}) - {""} for gp in gold_parts
+    ]
     used: set[int] = set()
     tp = predicted = 0
     for role, pnames in _participants(pred):
-        hit = next((k for k, gp in enumerate(gold_parts)
-                    if k not in used and gp["role"] == role and pnames & names[k]), None)
+        hit = next(
+            (k for k, gp in enumerate(gold_parts) if k not in used and gp["role"] == role and pnames & names[k]), None
+        )
         if hit is None:
             predicted += 1
         else:
@@ -170,8 +178,10 @@ def format_report(result: dict[str, Any]) -> str:
     lines = []
     for k in METRICS:
         r = result[k]
-        lines.append(f"{k:10s} P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}"
-                     f"  (tp {r['tp']}, predicted {r['predicted']}, gold {r['gold']})")
+        lines.append(
+            f"{k:10s} P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}"
+            f"  (tp {r['tp']}, predicted {r['predicted']}, gold {r['gold']})"
+        )
     for k, r in result["per_type"].items():
         lines.append(f"  {k:10s} P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}")
     return "\n".join(lines)

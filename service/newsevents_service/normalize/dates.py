@@ -29,8 +29,19 @@ class DateExpression:
 
 
 _MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 _MONTH = (
     r"(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
@@ -56,7 +67,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("shift_weekday", re.compile(rf"\b(?P<shift>last|next|this)\s+{_WEEKDAY}\b", re.IGNORECASE)),
     ("weekday", re.compile(rf"\b{_WEEKDAY}\b")),
     ("deictic", re.compile(r"\b(?P<word>today|yesterday|tomorrow|tonight)\b", re.IGNORECASE)),
-    ("year", re.compile(rf"\b(?:[Ii]n|[Ss]ince|[Bb]y|[Dd]uring|[Uu]ntil|[Ff]rom|[Oo]f|[Ii]n early|[Ii]n late)\s+{_YEAR}\b(?![-–]\d)")),
+    (
+        "year",
+        re.compile(
+            rf"\b(?:[Ii]n|[Ss]ince|[Bb]y|[Dd]uring|[Uu]ntil|[Ff]rom|[Oo]f|[Ii]n early|[Ii]n late)\s+{_YEAR}\b(?![-–]\d)"
+        ),
+    ),
 ]
 
 _FUTURE = re.compile(

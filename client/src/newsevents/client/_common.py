@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import grpc
 from google.type import date_pb2
@@ -19,7 +19,7 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 # A document for extract_many: its text, or a mapping with "text" and optional "document_id",
 # "publication_date" (date or "YYYY-MM-DD"), "title", "event_types", "min_confidence".
-DocumentInput = Union[str, Mapping[str, Any]]
+DocumentInput = str | Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,18 @@ class TLSConfig:
 
 def service_config(retries: int, round_robin: bool) -> str:
     config: dict[str, Any] = {
-        "methodConfig": [{
-            "name": [{"service": SERVICE}],
-            "retryPolicy": {
-                "maxAttempts": max(2, retries + 1),
-                "initialBackoff": "0.2s",
-                "maxBackoff": "5s",
-                "backoffMultiplier": 2,
-                "retryableStatusCodes": ["UNAVAILABLE"],
-            },
-        }]
+        "methodConfig": [
+            {
+                "name": [{"service": SERVICE}],
+                "retryPolicy": {
+                    "maxAttempts": max(2, retries + 1),
+                    "initialBackoff": "0.2s",
+                    "maxBackoff": "5s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ]
     }
     if round_robin:
         config["loadBalancingConfig"] = [{"round_robin": {}}]
@@ -75,16 +77,23 @@ def _date(value: dt.date | str | None) -> date_pb2.Date | None:
     return date_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
-def _event_type(name: str | int) -> int:
+def _event_type(name: str | int) -> pb.EventType.ValueType:
     if isinstance(name, int):
-        return name
+        return pb.EventType.ValueType(name)
     key = name.upper()
     return pb.EventType.Value(key if key.startswith("EVENT_TYPE_") else f"EVENT_TYPE_{key}")
 
 
-def build_request(text: str, *, publication_date: dt.date | str | None = None, title: str | None = None,
-                  document_id: str | None = None, event_types: Iterable[str | int] | None = None,
-                  min_confidence: float | None = None, language_code: str | None = None) -> pb.ExtractEventsRequest:
+def build_request(
+    text: str,
+    *,
+    publication_date: dt.date | str | None = None,
+    title: str | None = None,
+    document_id: str | None = None,
+    event_types: Iterable[str | int] | None = None,
+    min_confidence: float | None = None,
+    language_code: str | None = None,
+) -> pb.ExtractEventsRequest:
     document = pb.Document(id=document_id or "", text=text, title=title or "", language_code=language_code or "")
     date = _date(publication_date)
     if date is not None:

@@ -31,8 +31,19 @@ def main(argv: list[str] | None = None) -> int:
         with EventsClient(args.server, timeout=args.timeout, token=args.token) as client:
             result = client.extract(text, publication_date=args.date, title=args.title, document_id=args.id)
     except NewsEventsError as error:
-        print(json.dumps({"error": {"code": error.code.name, "reason": error.reason, "message": error.message,
-                                    "metadata": error.metadata}}), file=sys.stderr)
+        print(
+            json.dumps(
+                {
+                    "error": {
+                        "code": error.code.name,
+                        "reason": error.reason,
+                        "message": error.message,
+                        "metadata": error.metadata,
+                    }
+                }
+            ),
+            file=sys.stderr,
+        )
         return 1
     print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     return 0

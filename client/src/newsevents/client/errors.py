@@ -10,8 +10,9 @@ from grpc_status import rpc_status
 class NewsEventsError(Exception):
     """A failed call or document: `code` (grpc.StatusCode), `reason` (ErrorInfo, e.g. "EMPTY_TEXT")."""
 
-    def __init__(self, code: grpc.StatusCode, message: str, reason: str = "",
-                 metadata: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, code: grpc.StatusCode, message: str, reason: str = "", metadata: dict[str, str] | None = None
+    ) -> None:
         super().__init__(f"{code.name}: {reason + ': ' if reason else ''}{message}")
         self.code = code
         self.message = message
@@ -49,8 +50,9 @@ _BY_CODE: dict[grpc.StatusCode, type[NewsEventsError]] = {
 _CODES = {c.value[0]: c for c in grpc.StatusCode}
 
 
-def make_error(code: grpc.StatusCode, message: str, reason: str = "",
-               metadata: dict[str, str] | None = None) -> NewsEventsError:
+def make_error(
+    code: grpc.StatusCode, message: str, reason: str = "", metadata: dict[str, str] | None = None
+) -> NewsEventsError:
     return _BY_CODE.get(code, NewsEventsError)(code, message, reason, metadata)
 
 

@@ -31,12 +31,21 @@ class EventsClient:
     every address of a headless service. UNAVAILABLE is retried (`retries` times) by gRPC itself.
     """
 
-    def __init__(self, target: str = DEFAULT_TARGET, *, timeout: float = DEFAULT_TIMEOUT, retries: int = 3,
-                 tls: TLSConfig | None = None, token: str | None = None, round_robin: bool = False,
-                 options: Iterable[tuple[str, Any]] = ()) -> None:
+    def __init__(
+        self,
+        target: str = DEFAULT_TARGET,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = 3,
+        tls: TLSConfig | None = None,
+        token: str | None = None,
+        round_robin: bool = False,
+        options: Iterable[tuple[str, Any]] = (),
+    ) -> None:
         opts = channel_options(retries, round_robin, options)
-        self._channel = (grpc.secure_channel(target, tls.credentials(), opts) if tls
-                         else grpc.insecure_channel(target, opts))
+        self._channel = (
+            grpc.secure_channel(target, tls.credentials(), opts) if tls else grpc.insecure_channel(target, opts)
+        )
         self._stub = pb_grpc.EventExtractionServiceStub(self._channel)
         self._timeout = timeout
         self._metadata = call_metadata(token)
@@ -50,21 +59,39 @@ class EventsClient:
     def close(self) -> None:
         self._channel.close()
 
-    def extract(self, text: str, *, publication_date: dt.date | str | None = None, title: str | None = None,
-                document_id: str | None = None, event_types: Iterable[str] | None = None,
-                min_confidence: float | None = None, timeout: float | None = None) -> ExtractionResult:
+    def extract(
+        self,
+        text: str,
+        *,
+        publication_date: dt.date | str | None = None,
+        title: str | None = None,
+        document_id: str | None = None,
+        event_types: Iterable[str] | None = None,
+        min_confidence: float | None = None,
+        timeout: float | None = None,
+    ) -> ExtractionResult:
         """Events of one document; raises a NewsEventsError subclass on failure."""
-        request = build_request(text, publication_date=publication_date, title=title, document_id=document_id,
-                                event_types=event_types, min_confidence=min_confidence)
+        request = build_request(
+            text,
+            publication_date=publication_date,
+            title=title,
+            document_id=document_id,
+            event_types=event_types,
+            min_confidence=min_confidence,
+        )
         return ExtractionResult.of(self.extract_raw(request, timeout=timeout))
 
-    def extract_raw(self, request: pb.ExtractEventsRequest, *, timeout: float | None = None) -> pb.ExtractEventsResponse:
+    def extract_raw(
+        self, request: pb.ExtractEventsRequest, *, timeout: float | None = None
+    ) -> pb.ExtractEventsResponse:
         try:
             return self._stub.ExtractEvents(request, timeout=timeout or self._timeout, metadata=self._metadata)
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
 
-    def extract_many(self, documents: Iterable[DocumentInput], *, timeout: float | None = None) -> Iterator[ExtractionResult]:
+    def extract_many(
+        self, documents: Iterable[DocumentInput], *, timeout: float | None = None
+    ) -> Iterator[ExtractionResult]:
         """Results in input order over one stream; a failed document has `.error` set, the rest go on.
 
         `timeout` bounds the whole stream (default: none)."""
@@ -77,8 +104,9 @@ class EventsClient:
 
     def model_info(self, *, timeout: float | None = None) -> ModelInfo:
         try:
-            message = self._stub.GetModelInfo(pb.GetModelInfoRequest(), timeout=timeout or self._timeout,
-                                              metadata=self._metadata)
+            message = self._stub.GetModelInfo(
+                pb.GetModelInfoRequest(), timeout=timeout or self._timeout, metadata=self._metadata
+            )
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
         return ModelInfo.of(message)

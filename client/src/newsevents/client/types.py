@@ -67,10 +67,18 @@ class Event:
         participants = []
         for list_name, role in _ROLE_FIELDS.get(detail, {}).items():
             for p in getattr(getattr(m, detail), list_name):
-                participants.append(Participant(
-                    role, p.name, _enum_name(pb.EntityType, p.type, "ENTITY_TYPE_"), p.entity_id,
-                    p.country_code, p.title, TextSpan.of(p.mention), p.confidence,
-                ))
+                participants.append(
+                    Participant(
+                        role,
+                        p.name,
+                        _enum_name(pb.EntityType, p.type, "ENTITY_TYPE_"),
+                        p.entity_id,
+                        p.country_code,
+                        p.title,
+                        TextSpan.of(p.mention),
+                        p.confidence,
+                    )
+                )
         return cls(
             id=m.id,
             type=_enum_name(pb.EventType, m.type, "EVENT_TYPE_"),
@@ -81,7 +89,9 @@ class Event:
             date=m.date.value if m.HasField("date") else None,
             amounts=tuple((a.value, a.currency_code) for a in m.amounts),
             location=m.location.name if m.HasField("location") else None,
-            action=_enum_name(pb.SanctionAction, m.sanction.action, "SANCTION_ACTION_") if detail == "sanction" else None,
+            action=_enum_name(pb.SanctionAction, m.sanction.action, "SANCTION_ACTION_")
+            if detail == "sanction"
+            else None,
             raw=m,
         )
 
@@ -138,8 +148,14 @@ class ModelInfo:
         if m.evaluations:
             e = m.evaluations[0]
             figures = {"events": e.events.f1, "arguments": e.arguments.f1, "dates": e.dates.f1, "amounts": e.amounts.f1}
-        return cls(m.name, m.version, m.base_model,
-                   tuple(_enum_name(pb.EventType, t, "EVENT_TYPE_") for t in m.event_types), figures, m)
+        return cls(
+            m.name,
+            m.version,
+            m.base_model,
+            tuple(_enum_name(pb.EventType, t, "EVENT_TYPE_") for t in m.event_types),
+            figures,
+            m,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return json_format.MessageToDict(self.raw)

@@ -1,0 +1,91 @@
+"""The real engine on the shipped model: whole articles, odd input, offsets, batching."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from newsevents_service.engine.extractor import Extractor, Request
+from newsevents_service.engine.types import EventType, ReferenceDateSource
+from newsevents_service.evaluation.scoring import match_events
+from newsevents_service.model.windows import make_windows, owners
+
+from .test_normalize import all_spans
+
+
+def _proto_like(result) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [
+        {
+            "type": e.type.value,
+            "trigger": {"begin": e.trigger.begin},
+            "mentions": [{"trigger": {"begin": m.trigger.begin}} for m in e.mentions],
+        }
+        for e in result.events
+    ]
+
+
+def test_sample_article_finds_every_non_optional_event(extractor: Extractor, sample_article: dict) -> None:
+    result = extractor.extract(sample_article["text"], publication_date=dt.date(2023, 8, 28))
+    gold = sample_article["events"]
+    matched = set(match_events(sample_article["text"], gold, _proto_like(result)).values())
+    missing = [g["evidence"][0] for i, g in enumerate(gold) if not g["optional"] and i not in matched]
+    assert not missing, missing
+    assert result.reference_date_source == ReferenceDateSource.REQUEST
+
+
+def test_dateline_is_the_reference_without_publication_date(extractor: Extractor, sample_article: dict) -> None:
+    result = extractor.extract(sample_article["text"])
+    assert result.reference_date == dt.date(2023, 8, 28)
+    assert result.reference_date_source == ReferenceDateSource.DATELINE
+
+
+def test_spans_are_exact_code_point_slices(extractor: Extractor, sample_article: dict) -> None:
+    text = "🌍 Ünïcode — " + sample_article["text"]
+    result = extractor.extract(text)
+    spans = list(all_spans(result))
+    assert spans
+    for span in spans:
+        assert text[span.begin : span.end] == span.text
+
+
+def test_long_article_is_read_whole(extractor: Extractor, sample_article: dict) -> None:
+    filler = "The weather in the region stayed mild and markets were calm. " * 1500
+    text = filler + sample_article["text"] + " " + filler
+    assert len(text) > 100_000
+    result = extractor.extract(text, publication_date=dt.date(2023, 8, 28))
+    assert result.stats["windows"] > 50
+    assert any(e.trigger.begin > len(filler) for e in result.events), "events at the middle of the text were lost"
+
+
+def test_no_events_and_non_news_text(extractor: Extractor) -> None:
+    for text in (
+        "Quarterly smartphone sales beat expectations, and the company's shares rose 4% on Tuesday.",
+        "def main():\n    return 42\n\n# TODO: refactor\x00\x07",
+        "1 2 3 4 5 6 7 8 9 10 ........ !!!!",
+        "Лондон — це столиця. 北京是首都。",
+    ):
+        result = extractor.extract(text)
+        assert all(e.confidence >= 0 for e in result.events)
+    quiet = extractor.extract("The committee will meet expectations, analysts agreed.")
+    assert quiet.events == () or all(e.type != EventType.ARMS_SALE for e in quiet.events)
+
+
+def test_batched_and_unbatched_give_the_same_events(extractor: Extractor, gold_dev: list[dict]) -> None:
+    docs = [d for d in gold_dev if d["id"].startswith(("sd-", "wh-"))][:6]
+    requests = [Request(d["text"], dt.date.fromisoformat(d["publication_date"])) for d in docs]
+    batched = extractor.extract_many(requests)
+    one_by_one = [extractor.extract_many([r])[0] for r in requests]
+
+    def key(result):  # type: ignore[no-untyped-def]
+        return [(e.type, e.trigger, e.date, len(e.mentions)) for e in result.events]
+
+    assert [key(r) for r in batched] == [key(r) for r in one_by_one]
+    assert any(r.events for r in batched)
+
+
+def test_windows_cover_every_token_once_as_owner() -> None:
+    for n in (1, 100, 254, 255, 1000, 5003):
+        windows = make_windows(n, 254, 192)
+        assert windows[0].start == 0 and windows[-1].end == n
+        assert all(len(w) <= 254 for w in windows)
+        owner = owners(windows, n)
+        assert all(windows[owner[t]].start <= t < windows[owner[t]].end for t in range(n))

@@ -1,0 +1,113 @@
+"""Rule-based normalisation: dates, amounts, countries, sentences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from newsevents_service.engine.sentences import split_sentences
+from newsevents_service.engine.types import ExtractionResult, TextSpan
+from newsevents_service.normalize.amounts import find_amounts
+from newsevents_service.normalize.countries import country_code, country_name, demonym_country
+from newsevents_service.normalize.dates import find_dateline, find_dates
+
+REF = dt.date(2023, 8, 28)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Raimondo agreed Monday to exchange information", "2023-08-28"),
+        ("In June, the two met", "2023-06"),
+        ("talks held last November", "2022-11"),
+        ("they met last week", "2023-W34"),
+        ("a deal signed in 2009", "2009"),
+        ("they will meet in June", "2024-06"),
+        ("the July 25-28 talks", "2023-07-25/2023-07-28"),
+        ("on Aug. 3, 2021 the two met", "2021-08-03"),
+        ("the exchange will hold its first meeting today", "2023-08-28"),
+        ("they met yesterday", "2023-08-27"),
+        ("talks next month", "2023-09"),
+        ("the March 2022 summit", "2022-03"),
+    ],
+)
+def test_dates_resolve_against_publication_date(text: str, value: str) -> None:
+    future = " will " in f" {text} "
+    found = find_dates(text, REF, context_future=future)
+    assert [d.value for d in found] == [value]
+    assert text[found[0].begin : found[0].end].strip()
+
+
+def test_relative_dates_need_a_reference() -> None:
+    assert find_dates("they met on Monday last week", None) == []
+    assert [d.value for d in find_dates("signed on Dec. 31, 2011", None)] == ["2011-12-31"]
+
+
+def test_future_weekday_looks_forward() -> None:
+    assert [d.value for d in find_dates("will hold talks on Thursday", REF, context_future=True)] == ["2023-08-31"]
+    assert [d.value for d in find_dates("held talks on Thursday", REF, context_future=False)] == ["2023-08-24"]
+
+
+def test_dateline() -> None:
+    assert find_dateline("BEIJING (AP) — Monday, Aug. 28, 2023 — Commerce Secretary") == REF
+    assert find_dateline("no date here at all") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "currency"),
+    [
+        ("a $500 million arms sale", 500e6, "USD"),
+        ("a €1.2bn contract", 1.2e9, "EUR"),
+        ("loans of 5 billion yuan", 5e9, "CNY"),
+        ("a £40m order", 40e6, "GBP"),
+        ("worth Rs 1,000 crore", 1e10, "INR"),
+        ("US$1.5 billion", 1.5e9, "USD"),
+        ("A$3.5 billion", 3.5e9, "AUD"),
+        ("300 euros each", 300, "EUR"),
+    ],
+)
+def test_amounts(text: str, value: float, currency: str) -> None:
+    [amount] = find_amounts(text)
+    assert (amount.value, amount.currency) == (value, currency)
+
+
+def test_amount_range_returns_upper_bound_and_low() -> None:
+    [amount] = find_amounts("a $2-3 billion package")
+    assert (amount.value, amount.low, amount.currency) == (3e9, 2e9, "USD")
+
+
+def test_dates_are_never_amounts_and_amounts_never_dates() -> None:
+    assert find_amounts("On Aug. 28, 2023, in 2009, 45 people") == []
+    assert find_dates("a $2009 million deal", REF) == []
+
+
+def test_countries() -> None:
+    assert country_code("Washington") == "USA" and country_code("U.S.") == "USA"
+    assert country_code("Beijing") == "CHN" and country_code("Taiwan") == "TWN"
+    assert country_code("Soviet Union") is None
+    assert country_name("USA") == "United States"
+    assert demonym_country("her Chinese counterpart") == "CHN"
+
+
+def test_sentences_keep_abbreviations() -> None:
+    text = "U.S. Commerce Secretary Gina Raimondo met Mr. Wang on Aug. 28. They agreed.\n\nNew paragraph"
+    assert [text[b:e] for b, e in split_sentences(text)] == [
+        "U.S. Commerce Secretary Gina Raimondo met Mr. Wang on Aug. 28.",
+        "They agreed.",
+        "New paragraph",
+    ]
+
+
+def all_spans(result: ExtractionResult) -> Iterator[TextSpan]:
+    for event in result.events:
+        yield event.trigger
+        for m in event.mentions:
+            yield m.trigger
+            yield m.sentence
+        if event.date:
+            yield event.date.span
+        for a in event.amounts:
+            yield a.span
+    for entity in result.entities:
+        yield from entity.mentions
