@@ -205,3 +205,16 @@ def test_graceful_stop_finishes_in_flight_call_then_refuses(start_server) -> Non
     with pytest.raises(grpc.RpcError) as caught:
         client.ExtractEvents(request(), timeout=2)
     assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_logs_hold_ids_and_sizes_never_text(fake_server: ServerThread, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    secret = "Zyxwvut met Qponmlk at the confidential venue."
+    with caplog.at_level(logging.DEBUG, logger="newsevents"):
+        stub(fake_server).ExtractEvents(request(secret), timeout=10)
+        list(stub(fake_server).StreamExtractEvents(iter([request(secret), request("")]), timeout=10))
+    calls = [r for r in caplog.records if hasattr(r, "call")]
+    assert len(calls) == 3 and {c.call["status"] for c in calls} == {"OK", "EMPTY_TEXT"}  # type: ignore[attr-defined]
+    assert all(c.call["document_id"] == "doc-1" and "chars" in c.call for c in calls)  # type: ignore[attr-defined]
+    assert not any("Zyxwvut" in r.getMessage() or "Zyxwvut" in str(getattr(r, "call", "")) for r in caplog.records)

@@ -26,6 +26,11 @@ class ServerConfig:
     grace_seconds: float = 30.0
     default_timeout_seconds: float = 120.0
     log_level: str = "INFO"
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_client_ca_file: str = ""
+    auth_tokens: str = ""
+    auth_tokens_file: str = ""
 
     @property
     def address(self) -> str:
@@ -45,6 +50,11 @@ _HELP = {
     "grace_seconds": "how long SIGTERM lets in-flight calls finish",
     "default_timeout_seconds": "work budget of a call that sets no deadline",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "tls_cert_file": "PEM certificate chain of the server; with --tls-key-file turns TLS on",
+    "tls_key_file": "PEM private key of the server",
+    "tls_client_ca_file": "PEM CA bundle; client certificates signed by it are required (mutual TLS)",
+    "auth_tokens": "comma-separated bearer tokens; when set, calls need 'authorization: Bearer <token>'",
+    "auth_tokens_file": "file with one bearer token per line (kept out of the process list)",
 }
 
 

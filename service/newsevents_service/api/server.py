@@ -25,6 +25,7 @@ from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 from .batcher import Batcher, ExtractMany
 from .config import ServerConfig, parse_config
 from .model_info import model_info
+from .security import BearerTokenInterceptor, parse_tokens, server_credentials
 from .servicer import EventExtractionServicer
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["EventExtractionService"].full_name
@@ -71,12 +72,20 @@ class NewsEventsServer:
             ("grpc.max_receive_message_length", self.config.max_message_bytes),
             ("grpc.max_send_message_length", self.config.max_message_bytes * 4),
         ]
-        self.server = grpc.aio.server(options=options)
+        tokens = parse_tokens(self.config.auth_tokens, self.config.auth_tokens_file)
+        interceptors = [BearerTokenInterceptor(tokens)] if tokens else []
+        self.server = grpc.aio.server(options=options, interceptors=interceptors)
         self.health = health.aio.HealthServicer()
         pb_grpc.add_EventExtractionServiceServicer_to_server(self.servicer, self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection([SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server)
-        self.port = self.server.add_insecure_port(self.config.address)
+        if self.config.tls_cert_file:
+            credentials = server_credentials(
+                self.config.tls_cert_file, self.config.tls_key_file, self.config.tls_client_ca_file
+            )
+            self.port = self.server.add_secure_port(self.config.address, credentials)
+        else:
+            self.port = self.server.add_insecure_port(self.config.address)
         if self.port == 0:
             raise RuntimeError(f"cannot listen on {self.config.address}")
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
