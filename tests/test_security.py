@@ -85,9 +85,9 @@ def test_mutual_tls_requires_a_client_certificate(start_server, pki) -> None:  #
     mutual = TLSConfig(ca, pki["client.key"].read_bytes(), pki["client.pem"].read_bytes())
     with EventsClient(_localhost(server), tls=mutual) as client:
         assert client.extract(TEXT).events
-    with EventsClient(_localhost(server), tls=TLSConfig(ca), timeout=3, retries=0) as anonymous:
-        with pytest.raises(UnavailableError):
-            anonymous.extract(TEXT)
+    anonymous = EventsClient(_localhost(server), tls=TLSConfig(ca), timeout=3, retries=0)
+    with anonymous, pytest.raises(UnavailableError):
+        anonymous.extract(TEXT)
 
 
 def test_bearer_tokens(start_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +97,7 @@ def test_bearer_tokens(start_server, tmp_path) -> None:  # type: ignore[no-untyp
     for token in ("first-token", "second-token"):
         with EventsClient(server.target, token=token) as client:
             assert client.extract(TEXT).events
-            assert list(client.extract_many([TEXT]))[0].events
+            assert next(iter(client.extract_many([TEXT]))).events
     for token in (None, "wrong"):
         with EventsClient(server.target, token=token) as client:
             with pytest.raises(UnauthenticatedError) as caught:
