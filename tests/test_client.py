@@ -10,6 +10,7 @@ import sys
 
 import grpc
 import pytest
+
 from newsevents.client import (
     AsyncEventsClient,
     EventsClient,

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.evaluation.cli import predict
 from newsevents_service.evaluation.scoring import score

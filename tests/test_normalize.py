@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+
 from newsevents_service.engine.sentences import split_sentences
 from newsevents_service.engine.types import ExtractionResult, TextSpan
 from newsevents_service.normalize.amounts import find_amounts

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from newsevents.client import EventsClient, TLSConfig, UnauthenticatedError, UnavailableError
 
 TEXT = "Blinken met Wang in Beijing."

@@ -7,6 +7,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
+
 from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 
@@ -218,3 +219,22 @@ def test_logs_hold_ids_and_sizes_never_text(fake_server: ServerThread, caplog) -
     assert len(calls) == 3 and {c.call["status"] for c in calls} == {"OK", "EMPTY_TEXT"}  # type: ignore[attr-defined]
     assert all(c.call["document_id"] == "doc-1" and "chars" in c.call for c in calls)  # type: ignore[attr-defined]
     assert not any("Zyxwvut" in r.getMessage() or "Zyxwvut" in str(getattr(r, "call", "")) for r in caplog.records)
+
+
+def test_metrics_are_scraped(fake_server: ServerThread) -> None:
+    import urllib.request
+
+    client = stub(fake_server)
+    client.ExtractEvents(request(), timeout=10)
+    with pytest.raises(grpc.RpcError):
+        client.ExtractEvents(request(""), timeout=10)
+    list(client.StreamExtractEvents(iter([request(), request("A met B.")]), timeout=10))
+    url = f"http://127.0.0.1:{fake_server.server.metrics_port}/metrics"
+    body = urllib.request.urlopen(url, timeout=10).read().decode()
+    assert 'newsevents_requests_total{code="OK",method="ExtractEvents"} 1.0' in body
+    assert 'newsevents_requests_total{code="INVALID_ARGUMENT",method="ExtractEvents"} 1.0' in body
+    assert 'newsevents_requests_total{code="OK",method="StreamExtractEvents"} 2.0' in body
+    assert 'newsevents_events_total{type="MEETING"} 3.0' in body
+    assert "newsevents_documents_total 3.0" in body
+    assert "newsevents_request_latency_seconds_bucket" in body and "newsevents_batch_size_count" in body
+    assert "newsevents_queue_depth 0.0" in body and "newsevents_model_load_seconds" in body

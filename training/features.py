@@ -6,9 +6,10 @@ import random
 from dataclasses import dataclass, field
 
 import torch
+from transformers import PreTrainedTokenizerFast
+
 from newsevents_service.model.labels import ACTIONS, AUX_LABELS, ENTITY_LABELS, MODALITIES, ROLES, TRIGGER_LABELS
 from newsevents_service.model.windows import TokenizedDocument, char_span_to_tokens, make_windows, tokenize
-from transformers import PreTrainedTokenizerFast
 
 from .corpus import Example, Span
 

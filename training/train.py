@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 import torch
+from torch import nn
+
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.evaluation.cli import load_gold, predict
 from newsevents_service.evaluation.scoring import format_report, score
@@ -31,11 +33,11 @@ from newsevents_service.model.artifacts import (
 )
 from newsevents_service.model.labels import EVENT_TYPES, ROLES_BY_TYPE
 from newsevents_service.model.network import EventModel
-from torch import nn
 
 from .corpus import build_examples, is_dev, load_documents
 from .features import IGNORE, Batch, WindowFeatures, batches, collate, window_features
 from .model_card import write_card
+from .tune import tune_threshold
 
 GOLD_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "gold" / "dev.jsonl"
 VERSION = "1.0.0"
@@ -153,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(format_report(result), flush=True)
     network.eval()
+    dev_docs = [d for d in docs if is_dev(d["id"])]
+    extractor = Extractor.from_loaded(LoadedModel(network, tokenizer, meta, "", Path(".")))
+    meta["trigger_o_threshold"], search = tune_threshold(extractor, dev_docs)
+    meta["threshold_search"] = {str(k): v for k, v in search.items()}
+    print(f"trigger threshold {meta['trigger_o_threshold']} (corpus dev event F1: {search})", flush=True)
     meta["training_seconds"] = round(time.time() - started)
     meta["history"] = history
     if gold:

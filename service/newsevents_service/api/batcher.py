@@ -54,8 +54,10 @@ class Batcher:
         max_wait_ms: float = 5.0,
         max_pending: int = 64,
         max_batch_chars: int = 200_000,
+        on_batch: Callable[[int], None] | None = None,
     ) -> None:
         self._extract_many = extract_many
+        self._on_batch = on_batch
         self.max_batch = max_batch
         self.max_wait = max_wait_ms / 1000.0
         self.max_pending = max_pending
@@ -125,6 +127,8 @@ class Batcher:
             self.stats.batches += 1
             self.stats.documents += len(live)
             self.stats.last_batch_size = len(live)
+            if self._on_batch is not None:
+                self._on_batch(len(live))
             for item, result in zip(live, results, strict=False):
                 if not item.future.done():
                     item.future.set_result(result)

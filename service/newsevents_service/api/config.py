@@ -26,6 +26,8 @@ class ServerConfig:
     grace_seconds: float = 30.0
     default_timeout_seconds: float = 120.0
     log_level: str = "INFO"
+    metrics_port: int = 9464  # -1: no metrics endpoint; 0: any free port
+    metrics_host: str = "0.0.0.0"
     tls_cert_file: str = ""
     tls_key_file: str = ""
     tls_client_ca_file: str = ""
@@ -50,6 +52,8 @@ _HELP = {
     "grace_seconds": "how long SIGTERM lets in-flight calls finish",
     "default_timeout_seconds": "work budget of a call that sets no deadline",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "metrics_port": "Prometheus /metrics HTTP port; -1 turns it off, 0 picks a free port",
+    "metrics_host": "address of the metrics endpoint",
     "tls_cert_file": "PEM certificate chain of the server; with --tls-key-file turns TLS on",
     "tls_key_file": "PEM private key of the server",
     "tls_client_ca_file": "PEM CA bundle; client certificates signed by it are required (mutual TLS)",

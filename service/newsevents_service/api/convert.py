@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from google.type import date_pb2
-from newsevents.v1 import event_extraction_service_pb2 as pb
 
+from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents_service.engine import types as t
 
 

@@ -19,11 +19,13 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+
 from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 
 from .batcher import Batcher, ExtractMany
 from .config import ServerConfig, parse_config
+from .metrics import Metrics
 from .model_info import model_info
 from .security import BearerTokenInterceptor, parse_tokens, server_credentials
 from .servicer import EventExtractionServicer
@@ -58,8 +60,10 @@ class NewsEventsServer:
     def __init__(self, config: ServerConfig, engine_factory: Callable[[ServerConfig], Engine] = load_engine) -> None:
         self.config = config
         self.engine_factory = engine_factory
+        self.metrics = Metrics()
+        self.metrics_port = 0
         self.servicer = EventExtractionServicer(
-            config.max_text_length, config.default_timeout_seconds, stream_window=config.max_batch
+            config.max_text_length, config.default_timeout_seconds, stream_window=config.max_batch, metrics=self.metrics
         )
         self.batcher: Batcher | None = None
         self.port = 0
@@ -90,19 +94,27 @@ class NewsEventsServer:
             raise RuntimeError(f"cannot listen on {self.config.address}")
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.start()
+        if self.config.metrics_port >= 0:
+            self.metrics_port = self.metrics.serve(self.config.metrics_port, self.config.metrics_host)
+            log.info("metrics on http://%s:%d/metrics", self.config.metrics_host, self.metrics_port)
         log.info("listening on %s (port %d)", self.config.host, self.port)
         self._load_task = asyncio.get_running_loop().create_task(self._load())
         return self.port
 
     async def _load(self) -> None:
+        started = time.monotonic()
         engine = await asyncio.get_running_loop().run_in_executor(None, self.engine_factory, self.config)
+        self.metrics.model_load_seconds.set(time.monotonic() - started)
         self.batcher = Batcher(
             engine.extract_many,
             max_batch=self.config.max_batch,
             max_wait_ms=self.config.batch_wait_ms,
             max_pending=self.config.max_pending,
+            on_batch=self.metrics.batch_size.observe,
         )
         self.batcher.start()
+        batcher = self.batcher
+        self.metrics.queue_depth.set_function(lambda: batcher.pending)
         self.servicer.ready(self.batcher, engine.info)
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
         self._ready.set()
@@ -125,6 +137,7 @@ class NewsEventsServer:
         await self.server.stop(self.config.grace_seconds if grace is None else grace)
         if self.batcher is not None:
             await self.batcher.close()
+        self.metrics.close()
         if self._load_task is not None and not self._load_task.done():
             self._load_task.cancel()
 

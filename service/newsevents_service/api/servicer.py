@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import grpc
+
 from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 
 from . import convert
 from .batcher import Batcher
 from .errors import ServiceError, internal, model_not_ready
+from .metrics import Metrics
 from .validation import to_engine_request
 
 log = logging.getLogger("newsevents.api")
@@ -30,10 +32,13 @@ class EventExtractionServicer(pb_grpc.EventExtractionServiceServicer):
     `batcher` and `info` are None until the model has loaded; calls then get UNAVAILABLE.
     """
 
-    def __init__(self, max_text_length: int, default_timeout: float, stream_window: int = 8) -> None:
+    def __init__(
+        self, max_text_length: int, default_timeout: float, stream_window: int = 8, metrics: Metrics | None = None
+    ) -> None:
         self.max_text_length = max_text_length
         self.default_timeout = default_timeout
         self.stream_window = stream_window
+        self.metrics = metrics or Metrics()
         self.batcher: Batcher | None = None
         self.info: pb.ModelInfo | None = None
 
@@ -45,25 +50,40 @@ class EventExtractionServicer(pb_grpc.EventExtractionServiceServicer):
             raise model_not_ready()
         engine_request = to_engine_request(request, self.max_text_length)
         result = await self.batcher.submit(engine_request, timeout)
+        self.metrics.documents.inc()
+        self.metrics.tokens.inc(result.stats.get("tokens", 0))
+        for event in result.events:
+            self.metrics.events.labels(event.type.value).inc()
         return convert.response(request.document.id, result)
 
-    def _timeout(self, context: grpc.aio.ServicerContext) -> float:
+    async def _handle(
+        self, method: str, request: pb.ExtractEventsRequest, context: grpc.aio.ServicerContext
+    ) -> tuple[pb.ExtractEventsResponse | None, ServiceError | None]:
+        """The response, or the error to answer with; logged and counted either way."""
+        started = time.monotonic()
         remaining = context.time_remaining()
-        return self.default_timeout if remaining is None else max(0.0, remaining)
+        timeout = self.default_timeout if remaining is None else max(0.0, remaining)
+        response, error = None, None
+        try:
+            response = await self._extract(request, timeout)
+        except ServiceError as failure:
+            error = failure
+        except Exception:
+            log.exception("%s failed for document id=%s", method, request.document.id)
+            error = internal("extraction failed; see server log")
+        code = error.code.name if error else "OK"
+        self.metrics.requests.labels(method, code).inc()
+        self.metrics.latency.labels(method).observe(time.monotonic() - started)
+        _log_call(method, request, error.reason if error else "OK", started, len(response.events) if response else 0)
+        return response, error
 
     async def ExtractEvents(
         self, request: pb.ExtractEventsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ExtractEventsResponse:
-        started = time.monotonic()
-        try:
-            response = await self._extract(request, self._timeout(context))
-        except ServiceError as error:
-            _log_call("ExtractEvents", request, error.reason, started, 0)
-            await context.abort_with_status(error.to_grpc_status())
-        except Exception:
-            log.exception("ExtractEvents failed for document id=%s", request.document.id)
-            await context.abort_with_status(internal("extraction failed; see server log").to_grpc_status())
-        _log_call("ExtractEvents", request, "OK", started, len(response.events))
+        response, error = await self._handle("ExtractEvents", request, context)
+        if error is not None or response is None:
+            await context.abort_with_status((error or internal("no response")).to_grpc_status())
+            raise AssertionError("abort_with_status returns only by raising")
         return response
 
     async def StreamExtractEvents(
@@ -91,21 +111,14 @@ class EventExtractionServicer(pb_grpc.EventExtractionServiceServicer):
     async def _one_of_stream(
         self, request: pb.ExtractEventsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ExtractEventsResponse:
-        started = time.monotonic()
-        try:
-            response = await self._extract(request, self._timeout(context))
-        except ServiceError as error:
-            _log_call("StreamExtractEvents", request, error.reason, started, 0)
-            return pb.ExtractEventsResponse(document_id=request.document.id, error=_error_status(error))
-        except Exception:
-            log.exception("StreamExtractEvents failed for document id=%s", request.document.id)
-            return pb.ExtractEventsResponse(
-                document_id=request.document.id, error=_error_status(internal("extraction failed; see server log"))
-            )
-        _log_call("StreamExtractEvents", request, "OK", started, len(response.events))
+        response, error = await self._handle("StreamExtractEvents", request, context)
+        if error is not None or response is None:
+            failure = error or internal("no response")
+            return pb.ExtractEventsResponse(document_id=request.document.id, error=_error_status(failure))
         return response
 
     async def GetModelInfo(self, request: pb.GetModelInfoRequest, context: grpc.aio.ServicerContext) -> pb.ModelInfo:
+        self.metrics.requests.labels("GetModelInfo", "OK" if self.info else "UNAVAILABLE").inc()
         if self.info is None:
             await context.abort_with_status(model_not_ready().to_grpc_status())
             raise AssertionError("abort_with_status returns only by raising")

@@ -6,7 +6,6 @@ import datetime as dt
 import math
 
 from newsevents.v1 import event_extraction_service_pb2 as pb
-
 from newsevents_service.engine.extractor import Request
 from newsevents_service.engine.types import EventType
 

@@ -9,92 +9,16 @@ from newsevents_service.normalize.countries import country_code, country_name, d
 
 from .types import Entity, EntityType, TextSpan
 
-_TITLE_WORDS = {
-    "president",
-    "vice",
-    "prime",
-    "minister",
-    "secretary",
-    "foreign",
-    "defense",
-    "defence",
-    "commerce",
-    "trade",
-    "finance",
-    "treasury",
-    "state",
-    "chancellor",
-    "king",
-    "queen",
-    "prince",
-    "crown",
-    "emir",
-    "sheikh",
-    "general",
-    "gen.",
-    "admiral",
-    "ambassador",
-    "envoy",
-    "special",
-    "deputy",
-    "senator",
-    "sen.",
-    "rep.",
-    "representative",
-    "governor",
-    "mayor",
-    "chief",
-    "leader",
-    "premier",
-    "spokesman",
-    "spokeswoman",
-    "spokesperson",
-    "director",
-    "chairman",
-    "chairwoman",
-    "chair",
-    "head",
-    "national",
-    "security",
-    "adviser",
-    "advisor",
-    "counselor",
-    "undersecretary",
-    "under",
-    "assistant",
-    "attorney",
-    "supreme",
-    "first",
-    "lady",
-    "pope",
-    "mr.",
-    "ms.",
-    "mrs.",
-    "dr.",
-    "economy",
-    "energy",
-    "interior",
-    "home",
-    "external",
-    "affairs",
-    "economic",
-    "taoiseach",
-    "commissioner",
-    "high",
-    "top",
-    "diplomat",
-    "u.s.",
-    "us",
-    "u.k.",
-    "eu",
-    "u.n.",
-    "un",
-    "nato",
-    "chinese",
-    "russian",
-    "american",
-    "british",
-}
+# Words that precede a name as its title ("U.S. Commerce Secretary Gina Raimondo").
+_AFFILIATION_WORDS = set("u.s. us u.k. eu u.n. un nato chinese russian american british".split())
+_TITLE_WORDS = _AFFILIATION_WORDS | set(
+    """president vice prime minister secretary foreign defense defence commerce trade finance treasury
+    state chancellor king queen prince crown emir sheikh general gen. admiral ambassador envoy special
+    deputy senator sen. rep. representative governor mayor chief leader premier spokesman spokeswoman
+    spokesperson director chairman chairwoman chair head national security adviser advisor counselor
+    undersecretary under assistant attorney supreme first lady pope mr. ms. mrs. dr. economy energy
+    interior home external affairs economic taoiseach commissioner high top diplomat""".split()
+)
 
 
 @dataclass
@@ -168,18 +92,7 @@ class EntityResolver:
             if word.lower().strip(",") not in _TITLE_WORDS or word.endswith(","):
                 break
             words.insert(0, word)
-        while words and words[0].lower() in {
-            "u.s.",
-            "us",
-            "u.k.",
-            "eu",
-            "u.n.",
-            "un",
-            "chinese",
-            "russian",
-            "american",
-            "british",
-        }:
+        while words and words[0].lower() in _AFFILIATION_WORDS - {"nato"}:
             words.pop(0)
         return " ".join(words)
 

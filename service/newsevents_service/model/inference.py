@@ -80,6 +80,8 @@ class Predictor:
         self.window = window
         self.stride = stride
         self.batch_size = batch_size
+        # Tuned on the corpus's own dev split after training (training.tune), stored with the model.
+        self.trigger_threshold = float(model.meta.get("trigger_o_threshold", 0.5))
 
     @torch.inference_mode()
     def predict(self, documents: list[tuple[str, list[tuple[int, int]]]]) -> list[DocumentPrediction]:
@@ -119,8 +121,14 @@ class Predictor:
         stacked = torch.stack(rows)
         return self.network.tag(stacked)
 
-    def _spans(self, job: _Job, logits: torch.Tensor, labels: list[str]) -> list[SpanPrediction]:
-        probs, best = logits.softmax(-1).max(-1)
+    def _spans(
+        self, job: _Job, logits: torch.Tensor, labels: list[str], o_threshold: float = 0.5
+    ) -> list[SpanPrediction]:
+        """BIO spans; a token is outside a span only when P(O) >= `o_threshold`."""
+        softmax = logits.softmax(-1)
+        probs, best = softmax[:, 1:].max(-1)
+        best = torch.where(softmax[:, 0] >= o_threshold, 0, best + 1)
+        probs = torch.where(best == 0, softmax[:, 0], probs)
         decoded = decode_bio([labels[i] for i in best.tolist()], probs.tolist())
         offsets = job.doc.offsets
         return [SpanPrediction(offsets[a][0], offsets[b - 1][1], kind, conf, a, b) for a, b, kind, conf in decoded]
@@ -131,7 +139,7 @@ class Predictor:
             return result
         ent_logits, trig_logits, aux_logits = self._token_logits(job)
         result.entities = self._spans(job, ent_logits, ENTITY_LABELS)
-        result.triggers = self._spans(job, trig_logits, TRIGGER_LABELS)
+        result.triggers = self._spans(job, trig_logits, TRIGGER_LABELS, self.trigger_threshold)
         result.aux = self._spans(job, aux_logits, AUX_LABELS)
         self._attributes(job, result)
         self._roles(job, result)

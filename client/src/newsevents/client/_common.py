@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 from google.type import date_pb2
+
 from newsevents.v1 import event_extraction_service_pb2 as pb
 
 SERVICE = "newsevents.v1.EventExtractionService"

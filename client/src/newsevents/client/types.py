@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import json_format
+
 from newsevents.v1 import event_extraction_service_pb2 as pb
 
 from .errors import NewsEventsError, from_status_fields
