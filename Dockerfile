@@ -72,22 +72,22 @@ COPY . /src
 RUN set -eux; \
     for v in PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_CERT; do \
         eval "[ -n \"\${$v:-}\" ] || unset $v"; done; \
-    test -f service/newsevents_service/model/bundled/newsevents-minilm-1.0.0/weights.safetensors; \
+    test -f service/newsevents_service/model/bundled/newsevents-minilm-1.0.0/weights.safetensors || \
+        { echo "no fine-tuned model in service/newsevents_service/model/bundled/: train it first" >&2; exit 1; }; \
     /opt/venv/bin/pip install --no-deps ./client .; \
     /opt/venv/bin/pip check >/tmp/pip-check.txt || true; \
     cat /tmp/pip-check.txt; \
     if grep -v -i -E "^No broken requirements|^($(echo $PIP_NO_DEPS_PACKAGES | tr ' ' '|')) " /tmp/pip-check.txt; then \
         echo "missing or conflicting dependencies" >&2; exit 1; fi; \
-    /opt/venv/bin/pip uninstall -y pip setuptools wheel; \
+    /opt/venv/bin/pip uninstall -y pip setuptools; \
     find /opt/venv \( -type f -o -type d \) ! -perm -a+r -exec chmod a+rX {} +; \
     /opt/venv/bin/python -c 'import newsevents_service.api.server, newsevents.client'
 
 # ---- final: the runtime and the virtual environment only --------------------------------------------
 FROM python
 RUN set -eux; \
-    groupadd --system --gid 10001 newsevents; \
-    useradd --system --uid 10001 --gid 10001 --create-home --home-dir /home/newsevents \
-            --shell /usr/sbin/nologin newsevents
+    groupadd --gid 10001 newsevents; \
+    useradd --uid 10001 --gid 10001 --create-home --home-dir /home/newsevents --shell /usr/sbin/nologin newsevents
 COPY --from=builder /opt/venv /opt/venv
 COPY scripts/health_probe.py /opt/newsevents/health_probe.py
 

@@ -45,13 +45,13 @@ VERSION = "1.0.0"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__)
-    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--head-lr", type=float, default=1e-3)
     p.add_argument("--window", type=int, default=254)
-    p.add_argument("--stride", type=int, default=128)
+    p.add_argument("--stride", type=int, default=192)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--out", type=Path, default=DEFAULT_ARTIFACT)
     p.add_argument("--gold", type=Path, default=GOLD_DEV, help="gold dev set for per-epoch figures")

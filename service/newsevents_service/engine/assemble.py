@@ -4,6 +4,7 @@ participants, date, amounts, location and items."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from newsevents_service.model.inference import DocumentPrediction, SpanPrediction
@@ -31,6 +32,17 @@ from .types import (
     TemporalExpression,
     TextSpan,
 )
+
+# "since August 2021", "through 2017": the bound of a period, not when the event happened.
+_BOUND_BEFORE = re.compile(r"\b(since|until|till|through|throughout)\s+(the\s+end\s+of\s+)?$", re.IGNORECASE)
+
+
+_TOTAL = re.compile(r"\b(total|totals|totaling|totalling|cumulative|overall|including)\b", re.IGNORECASE)
+
+
+def _is_running_total(text: str, sentence_begin: int, amount_begin: int) -> bool:
+    """'bring total U.S. military assistance to more than $7.32 billion': a sum of past events."""
+    return bool(_TOTAL.search(text[max(sentence_begin, amount_begin - 60) : amount_begin]))
 
 
 @dataclass
@@ -90,11 +102,10 @@ class Assembler:
             self.prediction.action[index],
         )
         for role in self.prediction.roles:
-            if role.trigger == index:
+            cluster = self.entity_cluster[role.entity]
+            if role.trigger == index and cluster is not None:
                 ent = self.prediction.entities[role.entity]
-                mention.roles.append(
-                    (role.role, self.entity_cluster[role.entity], _span(self.text, ent.begin, ent.end), role.confidence)
-                )
+                mention.roles.append((role.role, cluster, _span(self.text, ent.begin, ent.end), role.confidence))
         mention.date = self._date(s_index, trig, mention.modality == "PLANNED")
         mention.amounts = self._amounts(s_index)
         self._aux(mention, s_begin, s_end)
@@ -111,7 +122,7 @@ class Assembler:
                 )
                 for d in found
             ]
-        candidates = self._date_cache[key]
+        candidates = [d for d in self._date_cache[key] if not _BOUND_BEFORE.search(self.text[: d.span.begin][-16:])]
         if not candidates:
             return None
         return min(candidates, key=lambda d: abs(d.span.begin - trig.begin))
@@ -122,6 +133,7 @@ class Assembler:
             self.amounts_by_sentence[s_index] = [
                 MoneyAmount(_span(self.text, begin + a.begin, begin + a.end), a.value, a.currency, a.low)
                 for a in find_amounts(self.text[begin:end])
+                if not _is_running_total(self.text, begin, begin + a.begin)
             ]
         return self.amounts_by_sentence[s_index]
 
@@ -182,17 +194,43 @@ class Assembler:
 
 
 def _compatible(group: list[_Mention], m: _Mention) -> bool:
+    mine = m.clusters()
+    theirs = set().union(*(g.clusters() for g in group))
+    last = group[-1]
+    if last.sentence == m.sentence and (not mine or not theirs or mine & theirs):
+        return True  # one sentence rarely reports two events of one type with shared parties
     if m.type == "SANCTION" and group[0].action != m.action:
         return False
     dates = {g.date.value for g in group if g.date}
     if m.date and dates and m.date.value not in dates:
         return False
-    mine = m.clusters()
-    theirs = set().union(*(g.clusters() for g in group))
     if not mine or not theirs:
         return not mine and abs(group[-1].sentence.begin - m.sentence.begin) < 600
+    if m.type in _AGENT_ROLE:
+        return _same_directed_event(group, m)
     shared = len(mine & theirs)
     return shared >= min(2, len(mine), len(theirs))
+
+
+# Directed events: who acts (imposer, seller) tells two occurrences apart; the other side may be
+# listed piecemeal ("The sanctions target leaders ... " after "Iran Sanctions").
+_AGENT_ROLE = {"SANCTION": "IMPOSER", "ARMS_SALE": "SELLER"}
+
+
+def _same_directed_event(group: list[_Mention], m: _Mention) -> bool:
+    agent = _AGENT_ROLE[m.type]
+
+    def by_role(mentions: list[_Mention]) -> dict[str, set[int]]:
+        roles: dict[str, set[int]] = {}
+        for mention in mentions:
+            for role, cluster, _, _ in mention.roles:
+                roles.setdefault(role, set()).add(cluster)
+        return roles
+
+    mine, theirs = by_role([m]), by_role(group)
+    if mine.get(agent) and theirs.get(agent) and not mine[agent] & theirs[agent]:
+        return False
+    return any(mine[role] & theirs.get(role, set()) for role in mine)
 
 
 def _unique_amounts(amounts: list[MoneyAmount]) -> list[MoneyAmount]:

@@ -32,27 +32,52 @@ class EntityCluster:
     def name(self) -> str:
         if self.type == "COUNTRY" and self.country:
             return country_name(self.country)
-        return max((m.text for m in self.mentions), key=lambda t: (len(t.split()), len(t)))
+        names = [bare_name(m.text) or m.text for m in self.mentions]
+        return max(names, key=lambda t: (len(t.split()), len(t)))
 
 
-def _tokens(name: str) -> list[str]:
-    return re.findall(r"[\w'’-]+", name.lower())
+_SUFFIXES = {"jr", "sr", "ii", "iii"}
+
+
+def bare_name(text: str) -> str:
+    """The name without leading titles or trailing lower-case words ("President Lopez Obrador of")."""
+    words = text.split()
+    while words and words[0].lower().strip(",") in _TITLE_WORDS:
+        words.pop(0)
+    while words and not words[-1][:1].isupper() and not words[-1][:1].isdigit():
+        words.pop()
+    return " ".join(words)
+
+
+def _key_tokens(text: str) -> list[str]:
+    return re.findall(r"[\w'’-]+", bare_name(text).lower())
+
+
+def _is_noise(text: str, tokens: list[str]) -> bool:
+    """A stray word piece or a bare title ("President", "Jr", "k") is not an entity mention."""
+    if not tokens:
+        return True
+    acronym = sum(ch.isupper() for ch in text) >= 2
+    return len(tokens) == 1 and (len(tokens[0]) <= 2 or tokens[0] in _SUFFIXES) and not acronym
 
 
 class EntityResolver:
-    """Clusters mentions of one document; `add` returns the cluster index of a mention."""
+    """Clusters mentions of one document; `add` returns the cluster index of a mention, or None."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.clusters: list[EntityCluster] = []
 
-    def add(self, span: TextSpan, kind: str) -> int:
+    def add(self, span: TextSpan, kind: str) -> int | None:
         code = country_code(span.text) if kind in ("COUNTRY", "ORGANIZATION") else None
         if code and kind == "ORGANIZATION" and not _is_government_alias(span.text):
             code = None
         if code:
             kind = "COUNTRY"
-        key = code or " ".join(_tokens(span.text))
+        tokens = _key_tokens(span.text)
+        if not code and _is_noise(span.text, tokens):
+            return None
+        key = code or " ".join(tokens)
         index = self._find(kind, key)
         if index is None:
             country = code or self._context_country(span)
@@ -65,19 +90,20 @@ class EntityResolver:
         for i, c in enumerate(self.clusters):
             if c.type == kind and c.key == key:
                 return i
-        if kind == "PERSON":
-            words = key.split()
-            for i, c in enumerate(self.clusters):
-                if c.type != "PERSON":
-                    continue
-                other = c.key.split()
-                if len(words) == 1 and words[0] in other:
-                    return i
-                if len(other) == 1 and other[0] in words:
-                    c.key = key
-                    return i
-                if len(words) > 1 and len(other) > 1 and words[-1] == other[-1] and words[0][0] == other[0][0]:
-                    return i
+        if kind != "PERSON":
+            return None
+        words = [w for w in key.split() if w not in _SUFFIXES and len(w) > 1]
+        for i, c in enumerate(self.clusters):
+            other = [w for w in c.key.split() if w not in _SUFFIXES and len(w) > 1]
+            if c.type != "PERSON" or not words or not other:
+                continue
+            if len(words) == 1 and words[0] in other:
+                return i
+            if len(other) == 1 and other[0] in words:
+                c.key = key
+                return i
+            if words[-1] == other[-1] and words[0][0] == other[0][0]:
+                return i
         return None
 
     def _context_country(self, span: TextSpan) -> str | None:

@@ -63,8 +63,35 @@ def decode_bio(labels: list[str], probs: list[float]) -> list[tuple[int, int, st
     return spans
 
 
+def _continues(text: str, offsets: list[tuple[int, int]], i: int) -> bool:
+    """Whether token i is glued to token i-1 inside one word ("sanc" "##tion", "U" "." "S")."""
+    if i <= 0 or i >= len(offsets) or offsets[i][0] != offsets[i - 1][1]:
+        return False
+    before, after = text[offsets[i - 1][1] - 1], text[offsets[i][0]]
+    if before.isalnum() and after.isalnum():
+        return True
+    prev_len = offsets[i - 1][1] - offsets[i - 1][0]
+    next_len = offsets[i][1] - offsets[i][0]
+    return (after == "." and before.isalpha() and prev_len == 1) or (
+        before == "." and after.isalpha() and next_len == 1
+    )
+
+
+def _whole_words(text: str, offsets: list[tuple[int, int]], first: int, end: int) -> tuple[int, int]:
+    """Widen a token range [first, end) to word boundaries; cut it at its first line break."""
+    while _continues(text, offsets, first):
+        first -= 1
+    while _continues(text, offsets, end):
+        end += 1
+    for i in range(first + 1, end):
+        if "\n" in text[offsets[i - 1][1] : offsets[i][0]]:
+            return first, i
+    return first, end
+
+
 @dataclass
 class _Job:
+    text: str
     doc: TokenizedDocument
     sentences: list[tuple[int, int]]
     windows: list[Window]
@@ -90,7 +117,7 @@ class Predictor:
         for text, sentences in documents:
             doc = tokenize(self.tokenizer, text)
             windows = make_windows(len(doc.ids), self.window, self.stride) if doc.ids else []
-            jobs.append(_Job(doc, sentences, windows, owners(windows, len(doc.ids))))
+            jobs.append(_Job(text, doc, sentences, windows, owners(windows, len(doc.ids))))
         self._encode(jobs)
         return [self._decode(job) for job in jobs]
 
@@ -131,7 +158,13 @@ class Predictor:
         probs = torch.where(best == 0, softmax[:, 0], probs)
         decoded = decode_bio([labels[i] for i in best.tolist()], probs.tolist())
         offsets = job.doc.offsets
-        return [SpanPrediction(offsets[a][0], offsets[b - 1][1], kind, conf, a, b) for a, b, kind, conf in decoded]
+        spans: list[SpanPrediction] = []
+        for a, b, kind, conf in decoded:
+            a, b = _whole_words(job.text, offsets, a, b)
+            if spans and spans[-1].end_token > a:  # two pieces of one word: keep one span
+                continue
+            spans.append(SpanPrediction(offsets[a][0], offsets[b - 1][1], kind, conf, a, b))
+        return spans
 
     def _decode(self, job: _Job) -> DocumentPrediction:
         result = DocumentPrediction(n_tokens=len(job.doc.ids), n_windows=len(job.windows))

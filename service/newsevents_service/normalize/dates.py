@@ -194,11 +194,17 @@ def find_dates(text: str, reference: dt.date | None, context_future: bool | None
 
 
 _DATELINE = re.compile(rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}")
+_NOT_DATELINE = re.compile(r"\b(through|until|till|since|before|after|from|by|to|between|and)\s*$", re.IGNORECASE)
 
 
-def find_dateline(text: str, window: int = 600) -> dt.date | None:
-    """The first full date ("Aug. 28, 2023") near the start of an article, if any."""
+def find_dateline(text: str, window: int = 400) -> dt.date | None:
+    """The first full date ("Aug. 28, 2023") at the head of an article (dateline, caption), if any.
+
+    A date that ends a phrase like "through Aug. 5, 2016" is about an event, not the article.
+    """
     for m in _DATELINE.finditer(text[:window]):
+        if _NOT_DATELINE.search(text[max(0, m.start() - 20) : m.start()]):
+            continue
         d = _safe_date(int(m.group("year")), _month(m.group("month")), int(m.group("day")))
         if d:
             return d
