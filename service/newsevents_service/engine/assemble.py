@@ -34,7 +34,9 @@ from .types import (
 )
 
 # "since August 2021", "through 2017": the bound of a period, not when the event happened.
-_BOUND_BEFORE = re.compile(r"\b(since|until|till|through|throughout)\s+(the\s+end\s+of\s+)?$", re.IGNORECASE)
+_BOUND_BEFORE = re.compile(
+    r"\b(since|until|till|through|throughout)\s+(the\s+(end|start|beginning|middle)(\s+of)?\s+)?$", re.IGNORECASE
+)
 
 
 _TOTAL = re.compile(r"\b(total|totals|totaling|totalling|cumulative|overall|including)\b", re.IGNORECASE)

@@ -1,0 +1,260 @@
+"""Benchmark the real server against the bare model and a naive peer, on this machine.
+
+usage: python bench/service_benchmark.py [--requests N] [--out docs/performance.md]
+
+Starts `newsevents-server` as a separate process and measures, for the AP sample article
+(~1,100 tokens) and for a mix of short (~150 tokens) and long (~5,000 tokens) articles:
+throughput (articles/s, tokens/s) and latency p50/p95/p99 at concurrency 1, 4 and 16 over unary
+calls and over one StreamExtractEvents stream; peak RSS of the server; cold start (process start to
+health SERVING). In the same run it measures the bare model (the engine's forward passes alone,
+same inputs, same threads) and a naive peer (one plain `transformers` forward per window, float32,
+no batching, one request at a time), and writes the table to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import grpc
+import torch
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from newsevents.v1 import event_extraction_service_pb2 as pb
+from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
+from newsevents_service.engine.extractor import Extractor
+from newsevents_service.engine.sentences import split_sentences
+from newsevents_service.model.artifacts import set_threads
+from newsevents_service.model.windows import make_windows, tokenize
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pick_articles(tokenizer) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The AP sample, short (~150 tokens) and long (~5,000 tokens) public-domain releases."""
+    gold = [json.loads(line) for line in (SHARED / "gold" / "dev.jsonl").read_text().splitlines() if line.strip()]
+    sample = next(d["text"] for d in gold if d["id"] == "seed-raimondo-beijing")
+    short: list[str] = []
+    long: list[str] = []
+    for line in (SHARED / "whitehouse" / "releases.jsonl").read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"]
+        n = len(tokenize(tokenizer, text).ids)
+        if 130 <= n <= 170 and len(short) < 12:
+            short.append(text)
+        elif 4500 <= n <= 5500 and len(long) < 2:
+            long.append(text)
+        if len(short) >= 12 and len(long) >= 2:
+            break
+    return {"sample": [sample], "mix": short[:6] + long[:1] + short[6:] + long[1:]}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summarise(latencies: list[float], wall: float, tokens: int, docs: int) -> dict[str, float]:
+    return {
+        "articles_per_s": docs / wall,
+        "tokens_per_s": tokens / wall,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+def unary(stub, texts: list[str], concurrency: int, tokens: dict[str, int]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    def call(text: str) -> float:
+        started = time.perf_counter()
+        stub.ExtractEvents(pb.ExtractEventsRequest(document=pb.Document(text=text)), timeout=600)
+        return time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        latencies = list(pool.map(call, texts))
+    return summarise(latencies, time.perf_counter() - started, sum(tokens[t] for t in texts), len(texts))
+
+
+def stream(stub, texts: list[str], tokens: dict[str, int]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    requests = [pb.ExtractEventsRequest(document=pb.Document(id=str(i), text=t)) for i, t in enumerate(texts)]
+    started = time.perf_counter()
+    sent = {}
+    latencies = []
+
+    def gen():  # type: ignore[no-untyped-def]
+        for r in requests:
+            sent[r.document.id] = time.perf_counter()
+            yield r
+
+    for response in stub.StreamExtractEvents(gen(), timeout=3600):
+        latencies.append(time.perf_counter() - sent[response.document_id])
+    return summarise(latencies, time.perf_counter() - started, sum(tokens[t] for t in texts), len(texts))
+
+
+def bare_model(extractor: Extractor, texts: list[str], tokens: dict[str, int]) -> dict[str, float]:
+    latencies = []
+    started = time.perf_counter()
+    for text in texts:
+        t0 = time.perf_counter()
+        extractor.predictor.predict([(text, split_sentences(text))])
+        latencies.append(time.perf_counter() - t0)
+    return summarise(latencies, time.perf_counter() - started, sum(tokens[t] for t in texts), len(texts))
+
+
+def naive_peer(extractor: Extractor, texts: list[str], tokens: dict[str, int]) -> dict[str, float]:
+    """What people often write first: a plain transformers forward per window, float32, no batching."""
+    model = extractor.model.network.encoder  # the same fine-tuned weights, float32
+    tokenizer = extractor.model.tokenizer
+    latencies = []
+    started = time.perf_counter()
+    for text in texts:
+        t0 = time.perf_counter()
+        ids = tokenize(tokenizer, text).ids
+        for w in make_windows(len(ids), 510, 384):
+            chunk = torch.tensor([[tokenizer.cls_token_id, *ids[w.start : w.end], tokenizer.sep_token_id]])
+            with torch.no_grad():
+                model(input_ids=chunk)
+        latencies.append(time.perf_counter() - t0)
+    return summarise(latencies, time.perf_counter() - started, sum(tokens[t] for t in texts), len(texts))
+
+
+def start_server(port: int) -> tuple[subprocess.Popen[bytes], float]:
+    env = {
+        **os.environ,
+        "NEWSEVENTS_PORT": str(port),
+        "NEWSEVENTS_HOST": "127.0.0.1",
+        "NEWSEVENTS_METRICS_PORT": "-1",
+        "NEWSEVENTS_LOG_LEVEL": "WARNING",
+        "NEWSEVENTS_MAX_PENDING": "256",
+    }
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "newsevents_service.api.server"], env=env)
+    health = health_pb2_grpc.HealthStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+    while True:
+        try:
+            if (
+                health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                == health_pb2.HealthCheckResponse.SERVING
+            ):
+                return proc, time.perf_counter() - started
+        except grpc.RpcError:
+            pass
+        time.sleep(0.05)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def fmt(r: dict[str, float]) -> str:
+    return (
+        f"{r['articles_per_s']:.2f} | {r['tokens_per_s']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
+        f"{r['p99_ms']:.0f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=16, help="articles per measurement")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "performance.md")
+    args = parser.parse_args()
+    threads = set_threads()
+    extractor = Extractor()
+    articles = pick_articles(extractor.model.tokenizer)
+    tokens = {t: len(tokenize(extractor.model.tokenizer, t).ids) for ts in articles.values() for t in ts}
+    port = free_port()
+    proc, cold_start = start_server(port)
+    stub = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+    rows: list[tuple[str, str, dict[str, float]]] = []
+    try:
+        for name, pool in articles.items():
+            texts = (pool * args.requests)[: args.requests] if name == "sample" else pool
+            stub.ExtractEvents(pb.ExtractEventsRequest(document=pb.Document(text=texts[0])), timeout=600)
+            for concurrency in (1, 4, 16):
+                rows.append(
+                    (name, f"service, unary, concurrency {concurrency}", unary(stub, texts, concurrency, tokens))
+                )
+            rows.append((name, "service, one stream", stream(stub, texts, tokens)))
+            rows.append((name, "bare model (engine forward passes, 1 at a time)", bare_model(extractor, texts, tokens)))
+            rows.append(
+                (
+                    name,
+                    "naive peer (transformers forward per window, fp32, no batching)",
+                    naive_peer(extractor, texts, tokens),
+                )
+            )
+        rss = peak_rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    write_report(args.out, rows, cold_start, rss, threads, articles, tokens)
+
+
+def write_report(out: Path, rows, cold_start: float, rss: float, threads: int, articles, tokens) -> None:  # type: ignore[no-untyped-def]
+    def get(name: str, label: str) -> dict[str, float]:
+        return next(r for n, lab, r in rows if n == name and lab == label)
+
+    lines = [
+        "# Performance",
+        "",
+        f"Measured {dt.date.today().isoformat()} by `python bench/service_benchmark.py` on {cpu_model()}, "
+        f"{len(os.sched_getaffinity(0))} cores available, torch {torch.__version__} with {threads} threads, "
+        f"Python {platform.python_version()}. One server process on loopback; clients in the benchmark process.",
+        "",
+        f"Inputs: `sample` = the AP sample article ({tokens[articles['sample'][0]]} tokens), repeated; `mix` = "
+        f"{len(articles['mix'])} public-domain White House releases, "
+        f"{sum(1 for t in articles['mix'] if tokens[t] < 1000)} short (~150 tokens) and "
+        f"{sum(1 for t in articles['mix'] if tokens[t] >= 1000)} long (~5,000 tokens).",
+        "",
+        "| input | what | articles/s | tokens/s | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| {n} | {lab} | {fmt(r)} |" for n, lab, r in rows],
+        "",
+        f"Server cold start (process start to health SERVING): **{cold_start:.1f} s**. "
+        f"Peak RSS of the server: **{rss:.0f} MB**.",
+        "",
+        "Ratios (throughput):",
+        "",
+    ]
+    for name in articles:
+        c1 = get(name, "service, unary, concurrency 1")["articles_per_s"]
+        c16 = get(name, "service, unary, concurrency 16")["articles_per_s"]
+        bare = get(name, "bare model (engine forward passes, 1 at a time)")["articles_per_s"]
+        naive = get(name, "naive peer (transformers forward per window, fp32, no batching)")["articles_per_s"]
+        lines.append(
+            f"- `{name}`: service at concurrency 1 / bare model = **{c1 / bare:.2f}**; "
+            f"concurrency 16 / concurrency 1 = **{c16 / c1:.2f}**; "
+            f"service at concurrency 16 / naive peer = **{c16 / naive:.2f}**."
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
