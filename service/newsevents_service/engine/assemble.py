@@ -47,6 +47,14 @@ def _is_running_total(text: str, sentence_begin: int, amount_begin: int) -> bool
     return bool(_TOTAL.search(text[max(sentence_begin, amount_begin - 60) : amount_begin]))
 
 
+def _in_url(text: str, trig: SpanPrediction) -> bool:
+    """A trigger word inside a link ("wp-content/uploads") is no evidence of an event."""
+    begin = max(text.rfind(" ", 0, trig.begin), text.rfind("\n", 0, trig.begin)) + 1
+    ends = [i for i in (text.find(" ", trig.end), text.find("\n", trig.end)) if i >= 0]
+    chunk = text[begin : min(ends) if ends else len(text)]
+    return "/" in chunk or "www." in chunk
+
+
 @dataclass
 class _Mention:
     """One trigger with what its sentence says about the event."""
@@ -85,7 +93,7 @@ class Assembler:
         self._date_cache: dict[tuple[int, bool], list[TemporalExpression]] = {}
 
     def events(self) -> tuple[list[Event], list[Entity]]:
-        mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers)]
+        mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers) if not _in_url(self.text, t)]
         groups = self._merge(mentions)
         entities = self.resolver.entities()
         events = [self._event(f"ev{n + 1}", group, entities) for n, group in enumerate(groups)]
