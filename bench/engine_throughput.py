@@ -1,6 +1,6 @@
 """Engine throughput on the AP sample article (about 1,100 tokens), one process, no gRPC.
 
-usage: python bench/engine_throughput.py [--repeat N] [--gold PATH]
+usage: python -m bench.engine_throughput [--repeat N] [--gold PATH]
 
 Prints tokens, windows, latency percentiles and throughput for the whole engine
 (windows + forward passes + assembly) and for the forward passes alone.
@@ -21,6 +21,8 @@ import torch
 
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.engine.sentences import split_sentences
+from newsevents_service.model.artifacts import META_FILE
+from training.model_card import write_card
 
 GOLD = Path(__file__).resolve().parents[2] / "shared" / "data" / "gold" / "dev.jsonl"
 
@@ -41,6 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--gold", type=Path, default=GOLD)
+    parser.add_argument("--record", action="store_true", help="store the figures in the model card")
     args = parser.parse_args()
     docs = [json.loads(line) for line in args.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
     text = next(d for d in docs if d["id"] == "seed-raimondo-beijing")["text"]
@@ -73,6 +76,12 @@ def main() -> None:
         "events": len(result.events),
     }
     print(json.dumps(report, indent=1))
+    if args.record:
+        meta_path = extractor.model.directory / META_FILE
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta["speed"] = report
+        meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        write_card(extractor.model.directory, meta)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark the real server against the bare model and a naive peer, on this machine.
 
-usage: python bench/service_benchmark.py [--requests N] [--out docs/performance.md]
+usage: python -m bench.service_benchmark [--requests N] [--out docs/performance.md]
 
 Starts `newsevents-server` as a separate process and measures, for the AP sample article
 (~1,100 tokens) and for a mix of short (~150 tokens) and long (~5,000 tokens) articles:
@@ -222,7 +222,7 @@ def write_report(out: Path, rows, cold_start: float, rss: float, threads: int, a
     lines = [
         "# Performance",
         "",
-        f"Measured {dt.date.today().isoformat()} by `python bench/service_benchmark.py` on {cpu_model()}, "
+        f"Measured {dt.date.today().isoformat()} by `python -m bench.service_benchmark` on {cpu_model()}, "
         f"{len(os.sched_getaffinity(0))} cores available, torch {torch.__version__} with {threads} threads, "
         f"Python {platform.python_version()}. One server process on loopback; clients in the benchmark process.",
         "",

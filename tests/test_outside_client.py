@@ -87,8 +87,8 @@ def test_grpcurl_extract_on_sample_article(server_process, sample_article: dict)
     )
     out = run_grpcurl("-d", "@", target, "newsevents.v1.EventExtractionService/ExtractEvents", data=body)
     assert out.returncode == 0, out.stderr
-    response = json.loads(out.stdout)
-    assert response["documentId"] == sample_article["id"]
+    response = json.loads(out.stdout)  # grpcurl prints the proto field names
+    assert response["document_id"] == sample_article["id"]
     types = {e["type"] for e in response["events"]}
     assert {"EVENT_TYPE_MEETING", "EVENT_TYPE_AGREEMENT"} <= types
     assert any("meeting" in e or "agreement" in e for e in response["events"])
