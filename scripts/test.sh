@@ -10,6 +10,7 @@ PYTHON=$(command -v python3.11 || command -v python3)
 .venv/bin/ruff format --check .
 .venv/bin/mypy service client/src/newsevents/client training scripts bench
 .venv/bin/python scripts/gen_proto.py --check
+bash scripts/lint_proto.sh
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 if [ "${NEWSEVENTS_SKIP_CONTAINER:-0}" != 1 ]; then
     bash scripts/container-smoke.sh

@@ -45,13 +45,10 @@ class Engine:
 def load_engine(config: ServerConfig) -> Engine:
     from newsevents_service.engine.extractor import Extractor
 
-    started = time.monotonic()
     extractor = Extractor(config.model_dir, threads=config.threads or None)
-    engine = Engine(
+    return Engine(
         extractor.extract_many, model_info(extractor.model.meta, extractor.model.card, config.max_text_length)
     )
-    log.info("model %s loaded in %.1fs", engine.info.version, time.monotonic() - started)
-    return engine
 
 
 class NewsEventsServer:
@@ -67,7 +64,6 @@ class NewsEventsServer:
         )
         self.batcher: Batcher | None = None
         self.port = 0
-        self._ready = asyncio.Event()
         self._load_task: asyncio.Task[None] | None = None
 
     async def start(self) -> int:
@@ -105,6 +101,7 @@ class NewsEventsServer:
         started = time.monotonic()
         engine = await asyncio.get_running_loop().run_in_executor(None, self.engine_factory, self.config)
         self.metrics.model_load_seconds.set(time.monotonic() - started)
+        log.info("model %s loaded in %.1fs", engine.info.version, time.monotonic() - started)
         self.batcher = Batcher(
             engine.extract_many,
             max_batch=self.config.max_batch,
@@ -117,15 +114,11 @@ class NewsEventsServer:
         self.metrics.queue_depth.set_function(lambda: batcher.pending)
         self.servicer.ready(self.batcher, engine.info)
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
-        self._ready.set()
 
     async def wait_ready(self) -> None:
+        """Return once the model is loaded and health is SERVING; raise if loading failed."""
         assert self._load_task is not None, "start() first"
-        await asyncio.wait(
-            [self._load_task, asyncio.ensure_future(self._ready.wait())], return_when=asyncio.FIRST_COMPLETED
-        )
-        if self._load_task.done() and self._load_task.exception():
-            raise self._load_task.exception()  # type: ignore[misc]
+        await asyncio.shield(self._load_task)
 
     async def _set_health(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
         await self.health.set("", status)

@@ -78,6 +78,10 @@ class EventExtractionServiceServicer:
 
     def ExtractEvents(self, request, context):
         """Extracts the events of one document.
+
+        The stream method takes the same messages, so that one document reads the
+        same either way (a contract outside clients rely on):
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -88,11 +92,16 @@ class EventExtractionServiceServicer:
 
         Responses come in request order, one per request, each echoing its
         `document_id`. A document that cannot be processed does not end the
-        stream: its response has `error` set (a google.rpc.Status with the code
-        and ErrorInfo the unary call would have returned) and no events; the
-        stream then continues with the next document. The stream itself ends
+        stream: its response echoes its `document_id`, has no events, and has
+        `error` set to what the unary call would have failed with (status code,
+        message, ErrorInfo reason and metadata); the stream then continues with
+        the next document. The stream itself ends
         with a non-OK status only for failures of the whole call (cancellation,
         deadline, shutdown).
+
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -101,6 +110,9 @@ class EventExtractionServiceServicer:
     def GetModelInfo(self, request, context):
         """Describes the served model: name, version, base transformer, supported
         event types and roles, and its evaluation figures.
+
+        Returns the resource itself, as AIP-131 standard Get methods do:
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

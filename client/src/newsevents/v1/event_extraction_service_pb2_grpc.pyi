@@ -45,21 +45,34 @@ class EventExtractionServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> EventExtractionServiceAsyncStub: ...
     ExtractEvents: _grpc.UnaryUnaryMultiCallable[_event_extraction_service_pb2.ExtractEventsRequest, _event_extraction_service_pb2.ExtractEventsResponse]
-    """Extracts the events of one document."""
+    """Extracts the events of one document.
+
+    The stream method takes the same messages, so that one document reads the
+    same either way (a contract outside clients rely on):
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
     StreamExtractEvents: _grpc.StreamStreamMultiCallable[_event_extraction_service_pb2.ExtractEventsRequest, _event_extraction_service_pb2.ExtractEventsResponse]
     """Extracts the events of many documents over one stream.
 
     Responses come in request order, one per request, each echoing its
     `document_id`. A document that cannot be processed does not end the
-    stream: its response has `error` set (a google.rpc.Status with the code
-    and ErrorInfo the unary call would have returned) and no events; the
-    stream then continues with the next document. The stream itself ends
+    stream: its response echoes its `document_id`, has no events, and has
+    `error` set to what the unary call would have failed with (status code,
+    message, ErrorInfo reason and metadata); the stream then continues with
+    the next document. The stream itself ends
     with a non-OK status only for failures of the whole call (cancellation,
     deadline, shutdown).
+
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
     """
     GetModelInfo: _grpc.UnaryUnaryMultiCallable[_event_extraction_service_pb2.GetModelInfoRequest, _event_extraction_service_pb2.ModelInfo]
     """Describes the served model: name, version, base transformer, supported
     event types and roles, and its evaluation figures.
+
+    Returns the resource itself, as AIP-131 standard Get methods do:
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
     """
 
 @_typing.type_check_only
@@ -79,21 +92,34 @@ class EventExtractionServiceAsyncStub(EventExtractionServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     ExtractEvents: _aio.UnaryUnaryMultiCallable[_event_extraction_service_pb2.ExtractEventsRequest, _event_extraction_service_pb2.ExtractEventsResponse]  # type: ignore[assignment]
-    """Extracts the events of one document."""
+    """Extracts the events of one document.
+
+    The stream method takes the same messages, so that one document reads the
+    same either way (a contract outside clients rely on):
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
     StreamExtractEvents: _aio.StreamStreamMultiCallable[_event_extraction_service_pb2.ExtractEventsRequest, _event_extraction_service_pb2.ExtractEventsResponse]  # type: ignore[assignment]
     """Extracts the events of many documents over one stream.
 
     Responses come in request order, one per request, each echoing its
     `document_id`. A document that cannot be processed does not end the
-    stream: its response has `error` set (a google.rpc.Status with the code
-    and ErrorInfo the unary call would have returned) and no events; the
-    stream then continues with the next document. The stream itself ends
+    stream: its response echoes its `document_id`, has no events, and has
+    `error` set to what the unary call would have failed with (status code,
+    message, ErrorInfo reason and metadata); the stream then continues with
+    the next document. The stream itself ends
     with a non-OK status only for failures of the whole call (cancellation,
     deadline, shutdown).
+
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
     """
     GetModelInfo: _aio.UnaryUnaryMultiCallable[_event_extraction_service_pb2.GetModelInfoRequest, _event_extraction_service_pb2.ModelInfo]  # type: ignore[assignment]
     """Describes the served model: name, version, base transformer, supported
     event types and roles, and its evaluation figures.
+
+    Returns the resource itself, as AIP-131 standard Get methods do:
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
     """
 
 class EventExtractionServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -116,7 +142,12 @@ class EventExtractionServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _event_extraction_service_pb2.ExtractEventsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_event_extraction_service_pb2.ExtractEventsResponse, _abc.Awaitable[_event_extraction_service_pb2.ExtractEventsResponse]]:
-        """Extracts the events of one document."""
+        """Extracts the events of one document.
+
+        The stream method takes the same messages, so that one document reads the
+        same either way (a contract outside clients rely on):
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
 
     @_abc_1.abstractmethod
     def StreamExtractEvents(
@@ -128,11 +159,16 @@ class EventExtractionServiceServicer(metaclass=_abc_1.ABCMeta):
 
         Responses come in request order, one per request, each echoing its
         `document_id`. A document that cannot be processed does not end the
-        stream: its response has `error` set (a google.rpc.Status with the code
-        and ErrorInfo the unary call would have returned) and no events; the
-        stream then continues with the next document. The stream itself ends
+        stream: its response echoes its `document_id`, has no events, and has
+        `error` set to what the unary call would have failed with (status code,
+        message, ErrorInfo reason and metadata); the stream then continues with
+        the next document. The stream itself ends
         with a non-OK status only for failures of the whole call (cancellation,
         deadline, shutdown).
+
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
         """
 
     @_abc_1.abstractmethod
@@ -143,6 +179,9 @@ class EventExtractionServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_event_extraction_service_pb2.ModelInfo, _abc.Awaitable[_event_extraction_service_pb2.ModelInfo]]:
         """Describes the served model: name, version, base transformer, supported
         event types and roles, and its evaluation figures.
+
+        Returns the resource itself, as AIP-131 standard Get methods do:
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
         """
 
 def add_EventExtractionServiceServicer_to_server(servicer: EventExtractionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
