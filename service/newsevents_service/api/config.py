@@ -26,6 +26,7 @@ class ServerConfig:
     grace_seconds: float = 30.0
     default_timeout_seconds: float = 120.0
     log_level: str = "INFO"
+    max_connection_age_seconds: float = 0.0  # 0: connections live until the client closes them
     metrics_port: int = 9464  # -1: no metrics endpoint; 0: any free port
     metrics_host: str = "0.0.0.0"
     tls_cert_file: str = ""
@@ -52,6 +53,8 @@ _HELP = {
     "grace_seconds": "how long SIGTERM lets in-flight calls finish",
     "default_timeout_seconds": "work budget of a call that sets no deadline",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "max_connection_age_seconds": "close client connections after this age (with the grace period to finish calls) "
+    "so that clients reconnect and spread over new replicas; 0 keeps them",
     "metrics_port": "Prometheus /metrics HTTP port; -1 turns it off, 0 picks a free port",
     "metrics_host": "address of the metrics endpoint",
     "tls_cert_file": "PEM certificate chain of the server; with --tls-key-file turns TLS on",

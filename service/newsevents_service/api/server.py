@@ -72,6 +72,11 @@ class NewsEventsServer:
             ("grpc.max_receive_message_length", self.config.max_message_bytes),
             ("grpc.max_send_message_length", self.config.max_message_bytes * 4),
         ]
+        if self.config.max_connection_age_seconds > 0:
+            options += [
+                ("grpc.max_connection_age_ms", int(self.config.max_connection_age_seconds * 1000)),
+                ("grpc.max_connection_age_grace_ms", int(self.config.grace_seconds * 1000)),
+            ]
         tokens = parse_tokens(self.config.auth_tokens, self.config.auth_tokens_file)
         interceptors = [BearerTokenInterceptor(tokens)] if tokens else []
         self.server = grpc.aio.server(options=options, interceptors=interceptors)
