@@ -37,6 +37,7 @@ from newsevents_service.model.artifacts import set_threads
 from newsevents_service.model.windows import make_windows, tokenize
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+NOTES_MARKER = "<!-- notes: kept by bench/service_benchmark.py -->"
 
 
 def cpu_model() -> str:
@@ -252,7 +253,10 @@ def write_report(out: Path, rows, cold_start: float, rss: float, threads: int, a
             f"service at concurrency 16 / naive peer = **{c16 / naive:.2f}**."
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept = ""  # hand-written notes below the marker survive a new run
+    if out.exists() and NOTES_MARKER in out.read_text(encoding="utf-8"):
+        kept = out.read_text(encoding="utf-8").split(NOTES_MARKER, 1)[1]
+    out.write_text("\n".join(lines) + "\n\n" + NOTES_MARKER + kept, encoding="utf-8")
     print("\n".join(lines))
 
 
