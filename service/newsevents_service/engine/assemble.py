@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from newsevents_service.model.inference import DocumentPrediction, SpanPrediction
+from newsevents_service.model.inference import DocumentPrediction, RolePrediction, SpanPrediction
 from newsevents_service.normalize.amounts import find_amounts
 from newsevents_service.normalize.countries import country_code
 from newsevents_service.normalize.dates import find_dates
@@ -89,6 +89,9 @@ class Assembler:
         self.reference = reference
         self.resolver = EntityResolver(text)
         self.entity_cluster = [self.resolver.add(_span(text, e.begin, e.end), e.label) for e in prediction.entities]
+        self.roles_by_trigger: dict[int, list[RolePrediction]] = {}
+        for role in prediction.roles:
+            self.roles_by_trigger.setdefault(role.trigger, []).append(role)
         self.amounts_by_sentence: dict[int, list[MoneyAmount]] = {}
         self._date_cache: dict[tuple[int, bool], list[TemporalExpression]] = {}
 
@@ -111,9 +114,9 @@ class Assembler:
             self.prediction.modality[index],
             self.prediction.action[index],
         )
-        for role in self.prediction.roles:
+        for role in self.roles_by_trigger.get(index, []):
             cluster = self.entity_cluster[role.entity]
-            if role.trigger == index and cluster is not None:
+            if cluster is not None:
                 ent = self.prediction.entities[role.entity]
                 mention.roles.append((role.role, cluster, _span(self.text, ent.begin, ent.end), role.confidence))
         mention.date = self._date(s_index, trig, mention.modality == "PLANNED")
@@ -132,7 +135,11 @@ class Assembler:
                 )
                 for d in found
             ]
-        candidates = [d for d in self._date_cache[key] if not _BOUND_BEFORE.search(self.text[: d.span.begin][-16:])]
+        candidates = [
+            d
+            for d in self._date_cache[key]
+            if not _BOUND_BEFORE.search(self.text[max(0, d.span.begin - 40) : d.span.begin])
+        ]
         if not candidates:
             return None
         return min(candidates, key=lambda d: abs(d.span.begin - trig.begin))

@@ -195,13 +195,13 @@ class Predictor:
 
     def _roles(self, job: _Job, result: DocumentPrediction) -> None:
         """Classify every (trigger, entity) pair of one sentence, in a window holding both."""
-        ent_sentence = [sentence_index(job.sentences, e.begin) for e in result.entities]
+        by_sentence: dict[int, list[int]] = {}
+        for e_index, ent in enumerate(result.entities):
+            by_sentence.setdefault(sentence_index(job.sentences, ent.begin), []).append(e_index)
         pairs: dict[int, list[tuple[int, int, list[int], list[int]]]] = {}
         for t_index, trig in enumerate(result.triggers):
-            s = sentence_index(job.sentences, trig.begin)
-            for e_index, ent in enumerate(result.entities):
-                if ent_sentence[e_index] != s:
-                    continue
+            for e_index in by_sentence.get(sentence_index(job.sentences, trig.begin), []):
+                ent = result.entities[e_index]
                 for w_index in [job.owner[trig.first_token], *range(len(job.windows))]:
                     t_span = self._window_span(job, trig, w_index)
                     e_span = self._window_span(job, ent, w_index)
