@@ -47,6 +47,11 @@ def _is_running_total(text: str, sentence_begin: int, amount_begin: int) -> bool
     return bool(_TOTAL.search(text[max(sentence_begin, amount_begin - 60) : amount_begin]))
 
 
+_BULLETS = re.compile(r"^[ \t]*[-•*–][ \t]+.*$", re.MULTILINE)
+# The side a bulleted list under a trigger names: sanctions list their targets.
+_LISTED_ROLE = {"SANCTION": "TARGET", "MEETING": "PARTICIPANT", "AGREEMENT": "PARTY"}
+
+
 def _in_url(text: str, trig: SpanPrediction) -> bool:
     """A trigger word inside a link ("wp-content/uploads") is no evidence of an event."""
     begin = max(text.rfind(" ", 0, trig.begin), text.rfind("\n", 0, trig.begin)) + 1
@@ -119,10 +124,28 @@ class Assembler:
             if cluster is not None:
                 ent = self.prediction.entities[role.entity]
                 mention.roles.append((role.role, cluster, _span(self.text, ent.begin, ent.end), role.confidence))
+        mention.roles += self._listed_participants(trig.label, s_end)
         mention.date = self._date(s_index, trig, mention.modality == "PLANNED")
         mention.amounts = self._amounts(s_index)
         self._aux(mention, s_begin, s_end)
         return mention
+
+    def _listed_participants(self, event_type: str, sentence_end: int) -> list[tuple[str, int, TextSpan, float]]:
+        """Participants listed in bullets under a sentence that ends with a colon (fact sheets:
+        "Full blocking sanctions on ...:" then "- Nikolai Tokarev (...)"): the first entity of each."""
+        role = _LISTED_ROLE.get(event_type)
+        if role is None or self.text[sentence_end - 1 : sentence_end] != ":":
+            return []
+        found = []
+        for line in _BULLETS.finditer(self.text, sentence_end):
+            if line.start() > sentence_end + 1 and self.text[sentence_end : line.start()].strip():
+                break
+            for ent, cluster in zip(self.prediction.entities, self.entity_cluster, strict=True):
+                if cluster is not None and line.start() <= ent.begin < line.end():
+                    found.append((role, cluster, _span(self.text, ent.begin, ent.end), ent.confidence))
+                    break
+            sentence_end = line.end()
+        return found
 
     def _date(self, s_index: int, trig: SpanPrediction, future: bool) -> TemporalExpression | None:
         key = (s_index, future)
