@@ -244,8 +244,8 @@ def _compatible(group: list[_Mention], m: _Mention) -> bool:
     dates = {g.date.value for g in group if g.date}
     if m.date and dates and m.date.value not in dates:
         return False
-    if not mine or not theirs:
-        return not mine and abs(group[-1].sentence.begin - m.sentence.begin) < 600
+    if not mine or not theirs:  # a mention naming no one ("the sanctions") joins its close neighbour
+        return abs(group[-1].sentence.begin - m.sentence.begin) < 600
     if m.type in _AGENT_ROLE:
         return _same_directed_event(group, m)
     shared = len(mine & theirs)
