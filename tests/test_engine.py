@@ -64,6 +64,7 @@ def test_no_events_and_non_news_text(extractor: Extractor) -> None:
         "def main():\n    return 42\n\n# TODO: refactor\x00\x07",
         "1 2 3 4 5 6 7 8 9 10 ........ !!!!",
         "Лондон — це столиця. 北京是首都。",
+        "<html><body><p>Blinken <b>met</b> Wang in <a href='https://x.org/a?b=1'>Beijing</a>.</p></body></html>",
     ):
         result = extractor.extract(text)
         assert all(e.confidence >= 0 for e in result.events)

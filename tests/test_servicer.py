@@ -195,14 +195,21 @@ def test_model_info(fake_server: ServerThread) -> None:
 
 
 def test_graceful_stop_finishes_in_flight_call_then_refuses(start_server) -> None:  # type: ignore[no-untyped-def]
-    server = start_server(fake_engine(delay=0.5))
-    client = stub(server)
-    in_flight = client.ExtractEvents.future(request(), timeout=10)
+    import asyncio
     import time
 
+    server = start_server(fake_engine(delay=0.5))
+    client = stub(server)
+    watch = health_pb2_grpc.HealthStub(grpc.insecure_channel(server.target)).Watch(
+        health_pb2.HealthCheckRequest(), timeout=10
+    )
+    assert next(watch).status == health_pb2.HealthCheckResponse.SERVING
+    in_flight = client.ExtractEvents.future(request(), timeout=10)
     time.sleep(0.1)
-    server.run(server.server.stop(5))
+    stopping = asyncio.run_coroutine_threadsafe(server.server.stop(5), server.loop)
+    assert next(watch).status == health_pb2.HealthCheckResponse.NOT_SERVING  # draining
     assert in_flight.result().events
+    stopping.result(timeout=10)
     with pytest.raises(grpc.RpcError) as caught:
         client.ExtractEvents(request(), timeout=2)
     assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
@@ -238,3 +245,17 @@ def test_metrics_are_scraped(fake_server: ServerThread) -> None:
     assert "newsevents_documents_total 3.0" in body
     assert "newsevents_request_latency_seconds_bucket" in body and "newsevents_batch_size_count" in body
     assert "newsevents_queue_depth 0.0" in body and "newsevents_model_load_seconds" in body
+
+
+def test_no_article_text_is_written_to_disk(start_server, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Temporary files and the working folder stay free of the text the server was given."""
+    import tempfile
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    server = start_server()
+    secret = "Qwertzuiop met Asdfghjkl to sign the Zxcvbnm accord."
+    stub(server).ExtractEvents(request(secret), timeout=10)
+    list(stub(server).StreamExtractEvents(iter([request(secret)]), timeout=10))
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert not any("Qwertzuiop" in p.read_text(errors="ignore") for p in written)
