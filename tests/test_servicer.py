@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import grpc
 import pytest
 from google.rpc import error_details_pb2
@@ -177,9 +179,24 @@ def test_overload_is_resource_exhausted_at_once(start_server) -> None:  # type: 
 
 
 def test_expired_deadline_is_dropped_not_computed(start_server) -> None:  # type: ignore[no-untyped-def]
-    server = start_server(fake_engine(delay=0.3), max_batch=1)
+    import threading
+
+    busy = threading.Event()
+    slow = fake_engine(delay=0.3)
+
+    def factory(config):  # type: ignore[no-untyped-def]
+        engine = slow(config)
+
+        def extract_many(requests):  # type: ignore[no-untyped-def]
+            busy.set()
+            return engine.extract_many(requests)
+
+        return replace(engine, extract_many=extract_many)
+
+    server = start_server(factory, max_batch=1)
     client = stub(server)
     first = client.ExtractEvents.future(request(), timeout=10)
+    assert busy.wait(10)  # the first document holds the model; the next one has to queue
     with pytest.raises(grpc.RpcError) as caught:
         client.ExtractEvents(request(), timeout=0.05)
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
