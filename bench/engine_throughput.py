@@ -12,31 +12,19 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
 
 import torch
 
+from bench.machine import cpu_model, percentile
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.engine.sentences import split_sentences
-from newsevents_service.model.artifacts import META_FILE
+from newsevents_service.model.artifacts import read_meta, write_meta
 from training.model_card import write_card
 
 GOLD = Path(__file__).resolve().parents[2] / "shared" / "data" / "gold" / "dev.jsonl"
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
@@ -77,10 +65,9 @@ def main() -> None:
     }
     print(json.dumps(report, indent=1))
     if args.record:
-        meta_path = extractor.model.directory / META_FILE
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = read_meta(extractor.model.directory)
         meta["speed"] = report
-        meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        write_meta(extractor.model.directory, meta)
         write_card(extractor.model.directory, meta)
 
 

@@ -29,6 +29,7 @@ import grpc
 import torch
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from bench.machine import cpu_model, percentile
 from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 from newsevents_service.engine.extractor import Extractor
@@ -38,13 +39,6 @@ from newsevents_service.model.windows import make_windows, tokenize
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 NOTES_MARKER = "<!-- notes: kept by bench/service_benchmark.py -->"
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def free_port() -> int:
@@ -69,11 +63,6 @@ def pick_articles(tokenizer) -> dict[str, list[str]]:  # type: ignore[no-untyped
         if len(short) >= 12 and len(long) >= 2:
             break
     return {"sample": [sample], "mix": short[:6] + long[:1] + short[6:] + long[1:]}
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def summarise(latencies: list[float], wall: float, tokens: int, docs: int) -> dict[str, float]:

@@ -9,14 +9,13 @@ MODEL_CARD.md when only engine code (assembly, normalisation) changed after trai
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.evaluation.cli import load_gold, predict
 from newsevents_service.evaluation.scoring import format_report, score
-from newsevents_service.model.artifacts import DEFAULT_ARTIFACT, META_FILE
+from newsevents_service.model.artifacts import DEFAULT_ARTIFACT, read_meta, write_meta
 
 from .model_card import write_card
 from .train import GOLD_DEV
@@ -29,10 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     gold = load_gold(args.gold)
     result = score(gold, predict(Extractor(args.directory), gold))
-    meta_path = args.directory / META_FILE
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta = read_meta(args.directory)
     meta["evaluation"] = {"dataset": "shared/data/gold/dev.jsonl", **result}
-    meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_meta(args.directory, meta)
     write_card(args.directory, meta)
     print(format_report(result))
     return 0

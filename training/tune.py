@@ -5,14 +5,13 @@ usage: python -m training.tune [MODEL_DIR]   (updates model.json in place)
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.evaluation.cli import predict
 from newsevents_service.evaluation.scoring import score
-from newsevents_service.model.artifacts import DEFAULT_ARTIFACT, META_FILE
+from newsevents_service.model.artifacts import DEFAULT_ARTIFACT, read_meta, write_meta
 
 from .corpus import is_dev, load_documents
 
@@ -34,11 +33,10 @@ def main(argv: list[str]) -> int:
     directory = Path(argv[0]) if argv else DEFAULT_ARTIFACT
     docs = [d for d in load_documents() if is_dev(d["id"])]
     best, figures = tune_threshold(Extractor(directory), docs)
-    meta_path = directory / META_FILE
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta = read_meta(directory)
     meta["trigger_o_threshold"] = best
     meta["threshold_search"] = {str(k): v for k, v in figures.items()}
-    meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_meta(directory, meta)
     print(f"trigger threshold {best} (event F1 on corpus dev by threshold: {figures})")
     return 0
 

@@ -72,7 +72,7 @@ def load_model(directory: Path = DEFAULT_ARTIFACT) -> LoadedModel:
     if missing or unexpected:
         raise RuntimeError(f"artifact {directory} does not fit: missing {missing}, unexpected {unexpected}")
     network.eval()
-    meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+    meta = read_meta(directory)
     card_path = directory / CARD_FILE
     card = card_path.read_text(encoding="utf-8") if card_path.exists() else ""
     return LoadedModel(network, load_tokenizer(), meta, card, directory)
@@ -88,6 +88,14 @@ def save_model(network: EventModel, directory: Path, meta: dict[str, Any]) -> No
         value = value.detach().cpu().contiguous()
         state[key] = value.half() if key.startswith("encoder.") else value.float()
     save_file(state, str(directory / WEIGHTS_FILE))
+    write_meta(directory, meta)
+
+
+def read_meta(directory: Path) -> dict[str, Any]:
+    return dict(json.loads((directory / META_FILE).read_text(encoding="utf-8")))
+
+
+def write_meta(directory: Path, meta: dict[str, Any]) -> None:
     (directory / META_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
