@@ -17,7 +17,7 @@ from .conftest import SHARED
 # The engine issue's targets are events 0.75, arguments 0.55, dates 0.85, amounts 0.90; the shipped
 # model is below them (its card says where). These floors sit just under what it measures, so
 # that any regression of the model or of the engine code breaks CI.
-FLOORS = {"events": 0.67, "arguments": 0.44, "dates": 0.76, "amounts": 0.75}
+FLOORS = {"events": 0.70, "arguments": 0.46, "dates": 0.78, "amounts": 0.85}
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,30 @@ from .types import (
 _BOUND_BEFORE = re.compile(
     r"\b(since|until|till|through|throughout)\s+(the\s+(end|start|beginning|middle)(\s+of)?\s+)?$", re.IGNORECASE
 )
+# "since Russia launched its brutal, unprovoked invasion on February 24": a date inside a
+# since-clause bounds a period too, unless a new clause starts in between (", the two sides met on").
+_SINCE_CLAUSE = re.compile(r"\b(since|until)\b(?P<clause>[^;:.]{0,120})$", re.IGNORECASE)
+_CLAUSE_START = re.compile(r",\s+(I|we|he|she|it|they|the|this|that|these|those)\b", re.IGNORECASE)
+# "held meetings of the groups, which were established in September 2021": a date after the
+# trigger but inside a relative clause dates something else.
+_RELATIVE_CLAUSE = re.compile(r"\b(which|who|whom|whose)\b|,\s*that\b|\bthat\s+(was|were|had|has|is)\b", re.IGNORECASE)
+# "Since that deal was implemented and $1.7 billion was released to Iran, it has obtained ...":
+# an amount in a fronted adverbial clause belongs to that clause, not to the main clause's event.
+_FRONTED_CLAUSE = re.compile(
+    r"\W*(since|after|when|while|although|though|because|once|before|until|if|as)\b[^,;]*,", re.IGNORECASE
+)
+
+
+def _is_period_bound(text: str, date_begin: int, sentence_begin: int) -> bool:
+    if _BOUND_BEFORE.search(text[max(sentence_begin, date_begin - 40) : date_begin]):
+        return True
+    since = _SINCE_CLAUSE.search(text[sentence_begin:date_begin])
+    return since is not None and not _CLAUSE_START.search(since.group("clause"))
+
+
+def _in_fronted_clause(text: str, sentence_begin: int, amount_begin: int, trigger_begin: int) -> bool:
+    clause = _FRONTED_CLAUSE.match(text, sentence_begin)
+    return clause is not None and amount_begin < clause.end() <= trigger_begin
 
 
 _TOTAL = re.compile(r"\b(total|totals|totaling|totalling|cumulative|overall|including)\b", re.IGNORECASE)
@@ -75,6 +99,7 @@ class _Mention:
     amounts: list[MoneyAmount] = field(default_factory=list)
     location: Place | None = None
     items: list[TextSpan] = field(default_factory=list)
+    headline: bool = False
 
     def clusters(self) -> set[int]:
         return {c for _, c, _, _ in self.roles}
@@ -102,7 +127,7 @@ class Assembler:
 
     def events(self) -> tuple[list[Event], list[Entity]]:
         mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers) if not _in_url(self.text, t)]
-        groups = self._merge(mentions)
+        groups = [g for g in _fold_headlines(self._merge(mentions)) if _names_weapons(g)]
         entities = self.resolver.entities()
         events = [self._event(f"ev{n + 1}", group, entities) for n, group in enumerate(groups)]
         used = {p.entity_id for ev in events for p in event_participants(ev)}
@@ -124,9 +149,12 @@ class Assembler:
             if cluster is not None:
                 ent = self.prediction.entities[role.entity]
                 mention.roles.append((role.role, cluster, _span(self.text, ent.begin, ent.end), role.confidence))
+        mention.headline = s_index == 0 and self.text[s_end : s_end + 2].strip(" \t\r").startswith("\n")
         mention.roles += self._listed_participants(trig.label, s_end)
         mention.date = self._date(s_index, trig, mention.modality == "PLANNED")
-        mention.amounts = self._amounts(s_index)
+        mention.amounts = [
+            a for a in self._amounts(s_index) if not _in_fronted_clause(self.text, s_begin, a.span.begin, trig.begin)
+        ]
         self._aux(mention, s_begin, s_end)
         return mention
 
@@ -149,8 +177,8 @@ class Assembler:
 
     def _date(self, s_index: int, trig: SpanPrediction, future: bool) -> TemporalExpression | None:
         key = (s_index, future)
+        begin, end = self.sentences[s_index]
         if key not in self._date_cache:
-            begin, end = self.sentences[s_index]
             found = find_dates(self.text[begin:end], self.reference, context_future=future)
             self._date_cache[key] = [
                 TemporalExpression(
@@ -161,7 +189,8 @@ class Assembler:
         candidates = [
             d
             for d in self._date_cache[key]
-            if not _BOUND_BEFORE.search(self.text[max(0, d.span.begin - 40) : d.span.begin])
+            if not _is_period_bound(self.text, d.span.begin, begin)
+            and not _RELATIVE_CLAUSE.search(self.text[trig.end : d.span.begin])
         ]
         if not candidates:
             return None
@@ -271,6 +300,35 @@ def _same_directed_event(group: list[_Mention], m: _Mention) -> bool:
     if mine.get(agent) and theirs.get(agent) and not mine[agent] & theirs[agent]:
         return False
     return any(mine[role] & theirs.get(role, set()) for role in mine)
+
+
+def _fold_headlines(groups: list[list[_Mention]]) -> list[list[_Mention]]:
+    """A headline announces the article's main event: its mentions join the first body event of
+    their type, however far away, unless they name a different imposer or seller."""
+    kept: list[list[_Mention]] = []
+    for group in groups:
+        if all(m.headline for m in group):
+            body = next((g for g in groups if g is not group and g[0].type == group[0].type), None)
+            if body is not None and not _agents_clash(body, group):
+                body[:0] = group
+                continue
+        kept.append(group)
+    return kept
+
+
+def _agents_clash(group: list[_Mention], other: list[_Mention]) -> bool:
+    agent = _AGENT_ROLE.get(group[0].type)
+    if agent is None:
+        return False
+    ours = {c for m in group for r, c, _, _ in m.roles if r == agent}
+    theirs = {c for m in other for r, c, _, _ in m.roles if r == agent}
+    return bool(ours and theirs and not ours & theirs)
+
+
+def _names_weapons(group: list[_Mention]) -> bool:
+    """An arms sale whose sentences name no weapon or military item (the model's item tagger)
+    is a company takeover or a purchase of something else ("Google buys ...", "will deliver them")."""
+    return group[0].type != "ARMS_SALE" or any(m.items for m in group)
 
 
 def _unique_amounts(amounts: list[MoneyAmount]) -> list[MoneyAmount]:

@@ -17,7 +17,8 @@ _TITLE_WORDS = _AFFILIATION_WORDS | set(
     deputy senator sen. rep. representative governor mayor chief leader premier spokesman spokeswoman
     spokesperson director chairman chairwoman chair head national security adviser advisor counselor
     undersecretary under assistant attorney supreme first lady pope mr. ms. mrs. dr. economy energy
-    interior home external affairs economic taoiseach commissioner high top diplomat""".split()
+    interior home external affairs economic taoiseach commissioner high top diplomat policy
+    representative minister-president""".split()
 )
 
 
@@ -42,11 +43,16 @@ _SUFFIXES = {"jr", "sr", "ii", "iii"}
 def bare_name(text: str) -> str:
     """The name without leading titles or trailing lower-case words ("President Lopez Obrador of")."""
     words = text.split()
-    while words and words[0].lower().strip(",") in _TITLE_WORDS:
+    while words and words[0].lower().strip(",") in _TITLE_WORDS and not _lone_acronym(words):
         words.pop(0)
     while words and not words[-1][:1].isupper() and not words[-1][:1].isdigit():
         words.pop()
     return " ".join(words)
+
+
+def _lone_acronym(words: list[str]) -> bool:
+    """ "EU", "UN", "NATO" head titles ("EU foreign policy chief") but alone they are the name."""
+    return len(words) == 1 and words[0].isupper() and len(words[0]) >= 2
 
 
 def _key_tokens(text: str) -> list[str]:

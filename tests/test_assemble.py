@@ -1,0 +1,137 @@
+"""Assembly rules on hand-made network outputs: no model, so each rule is tested alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from newsevents_service.engine.assemble import Assembler
+from newsevents_service.engine.sentences import split_sentences
+from newsevents_service.engine.types import ArmsSale, Event, Sanction
+from newsevents_service.model.inference import DocumentPrediction, RolePrediction, SpanPrediction
+
+PUBLISHED = dt.date(2022, 7, 9)
+
+
+def _span(text: str, phrase: str, label: str) -> SpanPrediction:
+    """The phrase's first occurrence; "phrase#2" for the second."""
+    phrase, _, nth = phrase.partition("#")
+    begin = -1
+    for _ in range(int(nth or 1)):
+        begin = text.index(phrase, begin + 1)
+    return SpanPrediction(begin, begin + len(phrase), label, 0.9, 0, 0)
+
+
+def assemble(
+    text: str,
+    triggers: list[tuple[str, str]],
+    entities: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    roles: list[tuple[int, int, str]] = (),  # type: ignore[assignment]
+    items: list[str] = (),  # type: ignore[assignment]
+) -> list[Event]:
+    """triggers/entities: (phrase, label); roles: (trigger index, entity index, role)."""
+    prediction = DocumentPrediction(
+        entities=[_span(text, p, label) for p, label in entities],
+        triggers=[_span(text, p, label) for p, label in triggers],
+        aux=[_span(text, p, "ITEM") for p in items],
+        roles=[RolePrediction(t, e, role, 0.9) for t, e, role in roles],
+        modality=["ASSERTED"] * len(triggers),
+        action=["IMPOSE"] * len(triggers),
+    )
+    events, _ = Assembler(text, split_sentences(text), prediction, PUBLISHED).events()
+    return events
+
+
+def test_headline_mention_joins_the_body_event_however_far() -> None:
+    filler = "Officials gave no further details about the timing of the measures. " * 12
+    text = (
+        "Sanctioning Cuban Security Forces\n\n"
+        + filler
+        + "The United States imposed sanctions on the Special National Brigade on Thursday."
+    )
+    events = assemble(
+        text,
+        triggers=[("Sanctioning", "SANCTION"), ("sanctions", "SANCTION")],
+        entities=[("United States", "COUNTRY"), ("Special National Brigade", "ORGANIZATION")],
+        roles=[(1, 0, "IMPOSER"), (1, 1, "TARGET")],
+    )
+    assert len(events) == 1
+    assert [m.trigger.text for m in events[0].mentions] == ["Sanctioning", "sanctions"]
+
+
+def test_headline_keeps_its_own_event_when_its_imposer_differs() -> None:
+    text = (
+        "Britain sanctions Minsk\n\n"
+        + "Nothing else was said. " * 40
+        + "Separately, the United States imposed sanctions on Iran."
+    )
+    events = assemble(
+        text,
+        triggers=[("sanctions", "SANCTION"), ("sanctions#2", "SANCTION")],
+        entities=[("Britain", "COUNTRY"), ("United States", "COUNTRY"), ("Iran", "COUNTRY")],
+        roles=[(0, 0, "IMPOSER"), (1, 1, "IMPOSER"), (1, 2, "TARGET")],
+    )
+    assert len(events) == 2
+
+
+def test_arms_sale_needs_a_weapon_the_model_tagged() -> None:
+    takeover = "Google buys wind turbine company Makani Power for an undisclosed sum."
+    assert assemble(takeover, [("buys", "ARMS_SALE")], [("Google", "ORGANIZATION")], [(0, 0, "SELLER")]) == []
+    sale = "Poland will buy 96 Apache helicopters from the United States."
+    events = assemble(sale, [("buy", "ARMS_SALE")], [("Poland", "COUNTRY")], [(0, 0, "BUYER")], ["Apache helicopters"])
+    assert len(events) == 1
+    assert isinstance(events[0].details, ArmsSale)
+    assert [i.text for i in events[0].details.items] == ["Apache helicopters"]
+
+
+def test_amount_in_a_fronted_clause_is_not_the_events() -> None:
+    text = "Since the deal was implemented and $1.7 billion was released to Iran, it has obtained a missile system."
+    events = assemble(text, [("obtained", "ARMS_SALE")], [("Iran", "COUNTRY")], [(0, 0, "BUYER")], ["missile system"])
+    assert events[0].amounts == ()
+    text = "After months of talks, the United States sold Taiwan a $500 million radar system."
+    events = assemble(text, [("sold", "ARMS_SALE")], [("Taiwan", "COUNTRY")], [(0, 0, "BUYER")], ["radar system"])
+    assert [a.value for a in events[0].amounts] == [500_000_000]
+
+
+def test_date_inside_a_since_clause_bounds_a_period() -> None:
+    text = (
+        "This authorization will bring total U.S. military assistance to Ukraine to more than $7.32 billion "
+        "since Russia launched its brutal, unprovoked invasion of Ukraine on February 24."
+    )
+    events = assemble(text, [("bring", "ARMS_SALE")], items=["military assistance"])
+    assert events[0].date is None
+    text = "Since the talks began in March, the two sides met on June 5 in Geneva."
+    events = assemble(text, [("met", "MEETING")])
+    assert events[0].date is not None and events[0].date.value == "2022-06-05"
+
+
+def test_date_in_a_relative_clause_after_the_trigger_is_not_the_events() -> None:
+    text = "The three governments held meetings of the steering groups, which were established in September 2021."
+    assert assemble(text, [("meetings", "MEETING")])[0].date is None
+    text = "The three governments held meetings of the steering groups in December 2021."
+    date = assemble(text, [("meetings", "MEETING")])[0].date
+    assert date is not None and date.value == "2021-12"
+
+
+def test_sanction_action_and_trigger_survive_the_fold() -> None:
+    text = "Announcing Sanctions\n\n" + "Filler sentence here. " * 40 + "Treasury sanctioned Iran."
+    events = assemble(
+        text,
+        [("Sanctions", "SANCTION"), ("sanctioned", "SANCTION")],
+        [("Treasury", "ORGANIZATION"), ("Iran", "COUNTRY")],
+        [(1, 0, "IMPOSER"), (1, 1, "TARGET")],
+    )
+    assert len(events) == 1 and isinstance(events[0].details, Sanction)
+    assert events[0].trigger.text == "Sanctions"
+    assert [t.name for t in events[0].details.targets] == ["Iran"]
+
+
+def test_an_acronym_named_alone_is_an_entity() -> None:
+    text = "The EU imposed sanctions on Belarus on Monday."
+    events = assemble(
+        text,
+        [("sanctions", "SANCTION")],
+        [("EU", "ORGANIZATION"), ("Belarus", "COUNTRY")],
+        [(0, 0, "IMPOSER"), (0, 1, "TARGET")],
+    )
+    assert isinstance(events[0].details, Sanction)
+    assert [p.name for p in events[0].details.imposers] == ["EU"]
