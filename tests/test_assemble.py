@@ -135,3 +135,9 @@ def test_an_acronym_named_alone_is_an_entity() -> None:
     )
     assert isinstance(events[0].details, Sanction)
     assert [p.name for p in events[0].details.imposers] == ["EU"]
+
+
+def test_a_relative_clause_right_after_the_trigger_dates_the_event() -> None:
+    text = "The talks, which began on Monday in Doha, ended without a deal."
+    date = assemble(text, [("talks", "MEETING")])[0].date
+    assert date is not None and date.value == "2022-07-04"

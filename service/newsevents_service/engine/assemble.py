@@ -41,9 +41,23 @@ _BOUND_BEFORE = re.compile(
 # since-clause bounds a period too, unless a new clause starts in between (", the two sides met on").
 _SINCE_CLAUSE = re.compile(r"\b(since|until)\b(?P<clause>[^;:.]{0,120})$", re.IGNORECASE)
 _CLAUSE_START = re.compile(r",\s+(I|we|he|she|it|they|the|this|that|these|those)\b", re.IGNORECASE)
-# "held meetings of the groups, which were established in September 2021": a date after the
-# trigger but inside a relative clause dates something else.
-_RELATIVE_CLAUSE = re.compile(r"\b(which|who|whom|whose)\b|,\s*that\b|\bthat\s+(was|were|had|has|is)\b", re.IGNORECASE)
+# "held meetings of the groups, which were established in September 2021": a date in a relative
+# clause on another noun dates that noun. Right after the trigger ("talks, which began on Monday")
+# the clause is about the event itself.
+_RELATIVE_CLAUSE = re.compile(
+    r"^(?P<head>.*?)\b(which|who|whom|whose)\b|^(?P<head2>.*?)(,\s*that\b|\bthat\s+(was|were|had|has|is)\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _in_relative_clause_on_another_noun(between: str) -> bool:
+    found = _RELATIVE_CLAUSE.search(between)
+    if found is None:
+        return False
+    head = found.group("head") if found.group("head") is not None else found.group("head2")
+    return len(re.findall(r"\w+", head)) >= 3
+
+
 # "Since that deal was implemented and $1.7 billion was released to Iran, it has obtained ...":
 # an amount in a fronted adverbial clause belongs to that clause, not to the main clause's event.
 _FRONTED_CLAUSE = re.compile(
@@ -190,7 +204,7 @@ class Assembler:
             d
             for d in self._date_cache[key]
             if not _is_period_bound(self.text, d.span.begin, begin)
-            and not _RELATIVE_CLAUSE.search(self.text[trig.end : d.span.begin])
+            and not _in_relative_clause_on_another_noun(self.text[trig.end : d.span.begin])
         ]
         if not candidates:
             return None
