@@ -39,8 +39,9 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_NO_INPUT=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-# Dependencies first, from the two pyproject.toml files only: this layer stays cached while code
-# changes. Parts of torch only needed to build extensions or run its own tests go in the same step.
+# Dependencies first (the service's, the client's and the tracing extra), from the two pyproject.toml
+# files only: this layer stays cached while code changes. Parts of torch only needed to build
+# extensions or run its own tests go in the same step.
 WORKDIR /src
 COPY pyproject.toml ./
 COPY client/pyproject.toml client/
@@ -51,7 +52,9 @@ RUN set -eux; \
 norm = lambda name: re.sub(r"[-_.]+", "-", name).lower(); \
 nodeps = {norm(n) for n in sys.argv[1:]}; \
 deps = [d for f in ("pyproject.toml", "client/pyproject.toml") \
-        for d in tomllib.load(open(f, "rb"))["project"]["dependencies"] if not d.startswith("newsevents-")]; \
+        for proj in [tomllib.load(open(f, "rb"))["project"]] \
+        for d in proj["dependencies"] + proj.get("optional-dependencies", {}).get("tracing", []) \
+        if not d.startswith("newsevents-")]; \
 split = {True: [], False: []}; \
 [split[norm(re.match(r"[A-Za-z0-9._-]+", d).group()) in nodeps].append(d) for d in deps]; \
 open("/tmp/requirements.txt", "w").write("\n".join(split[False]) + "\n"); \

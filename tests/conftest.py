@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import grpc
 import pytest
 
 from newsevents.v1 import event_extraction_service_pb2 as pb
+from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 from newsevents_service.api.config import ServerConfig
 from newsevents_service.api.server import Engine, NewsEventsServer
 from newsevents_service.engine.extractor import Request
@@ -90,11 +94,13 @@ def fake_engine(delay: float = 0.0) -> Callable[[ServerConfig], Engine]:
 class ServerThread:
     """A NewsEventsServer on its own event loop in a background thread."""
 
-    def __init__(self, config: ServerConfig, engine_factory: Callable[[ServerConfig], Engine]) -> None:
+    def __init__(
+        self, config: ServerConfig, engine_factory: Callable[[ServerConfig], Engine], tracer_provider: Any = None
+    ) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.server = NewsEventsServer(config, engine_factory)
+        self.server = NewsEventsServer(config, engine_factory, tracer_provider)
         self.port = self.run(self.server.start())
         self.target = f"127.0.0.1:{self.port}"
 
@@ -142,8 +148,8 @@ def extractor():  # type: ignore[no-untyped-def]
     return Extractor()
 
 
-@pytest.fixture(scope="session")
-def real_server(extractor) -> Iterator[ServerThread]:  # type: ignore[no-untyped-def]
+def real_engine(extractor) -> Callable[[ServerConfig], Engine]:  # type: ignore[no-untyped-def]
+    """An engine factory serving the (session-wide, already loaded) real Extractor."""
     from newsevents_service.api.model_info import model_info
 
     def factory(config: ServerConfig) -> Engine:
@@ -151,6 +157,49 @@ def real_server(extractor) -> Iterator[ServerThread]:  # type: ignore[no-untyped
             extractor.extract_many, model_info(extractor.model.meta, extractor.model.card, config.max_text_length)
         )
 
-    server = ServerThread(LOOPBACK, factory).wait_ready()
+    return factory
+
+
+@pytest.fixture(scope="session")
+def real_server(extractor) -> Iterator[ServerThread]:  # type: ignore[no-untyped-def]
+    server = ServerThread(LOOPBACK, real_engine(extractor)).wait_ready()
     yield server
     server.stop()
+
+
+def rss_mb() -> float:
+    """Resident memory of this process (servers in tests run in it), in MiB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+Outcome = tuple[grpc.StatusCode, str]  # the status code and the ErrorInfo reason ("" when none)
+
+
+async def open_loop(
+    target: str, requests: Sequence[pb.ExtractEventsRequest], rate: float, seconds: float, timeout: float
+) -> list[Outcome]:
+    """Offer ExtractEvents calls at `rate` per second for `seconds` whatever the answers (open loop),
+    cycling through `requests`, each with deadline `timeout`; the outcome of every call."""
+    from newsevents.client.errors import from_rpc_error
+
+    outcomes: list[Outcome] = []
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = pb_grpc.EventExtractionServiceStub(channel)
+
+        async def one(request: pb.ExtractEventsRequest) -> None:
+            try:
+                await stub.ExtractEvents(request, timeout=timeout)
+                outcomes.append((grpc.StatusCode.OK, ""))
+            except grpc.aio.AioRpcError as error:
+                failure = from_rpc_error(error)
+                outcomes.append((failure.code, failure.reason))
+
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        calls = []
+        for i in range(round(rate * seconds)):
+            await asyncio.sleep(max(0.0, started + i / rate - loop.time()))  # on schedule, not after answers
+            calls.append(asyncio.create_task(one(requests[i % len(requests)])))
+        await asyncio.gather(*calls)
+    return outcomes

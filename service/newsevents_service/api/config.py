@@ -29,6 +29,8 @@ class ServerConfig:
     max_connection_age_seconds: float = 0.0  # 0: connections live until the client closes them
     metrics_port: int = 9464  # -1: no metrics endpoint; 0: any free port
     metrics_host: str = "0.0.0.0"
+    otlp_endpoint: str = ""  # set: OpenTelemetry traces go there (OTLP/gRPC)
+    trace_exporter: str = ""  # "": otlp when otlp_endpoint is set, else off; or "off", "otlp", "console"
     tls_cert_file: str = ""
     tls_key_file: str = ""
     tls_client_ca_file: str = ""
@@ -57,6 +59,10 @@ _HELP = {
     "so that clients reconnect and spread over new replicas; 0 keeps them",
     "metrics_port": "Prometheus /metrics HTTP port; -1 turns it off, 0 picks a free port",
     "metrics_host": "address of the metrics endpoint",
+    "otlp_endpoint": "OTLP/gRPC collector for OpenTelemetry traces, e.g. http://otel-collector:4317; "
+    "setting it turns tracing on (needs the tracing extra)",
+    "trace_exporter": "off, otlp or console (spans as JSON on stdout, for debugging); "
+    "empty: otlp when --otlp-endpoint is set, else off",
     "tls_cert_file": "PEM certificate chain of the server; with --tls-key-file turns TLS on",
     "tls_key_file": "PEM private key of the server",
     "tls_client_ca_file": "PEM CA bundle; client certificates signed by it are required (mutual TLS)",

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -23,12 +24,16 @@ from grpc_reflection.v1alpha import reflection
 from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 
+from . import tracing
 from .batcher import Batcher, ExtractMany
 from .config import ServerConfig, parse_config
 from .metrics import Metrics
 from .model_info import model_info
 from .security import BearerTokenInterceptor, parse_tokens, server_credentials
 from .servicer import EventExtractionServicer
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["EventExtractionService"].full_name
 log = logging.getLogger("newsevents.server")
@@ -54,9 +59,17 @@ def load_engine(config: ServerConfig) -> Engine:
 class NewsEventsServer:
     """One server instance; `start` returns once the port listens, `wait_ready` once SERVING."""
 
-    def __init__(self, config: ServerConfig, engine_factory: Callable[[ServerConfig], Engine] = load_engine) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        engine_factory: Callable[[ServerConfig], Engine] = load_engine,
+        tracer_provider: TracerProvider | None = None,
+    ) -> None:
         self.config = config
         self.engine_factory = engine_factory
+        # Tracing: the given provider (tests), else one from the settings (None: off; raises TracingError).
+        self._owns_tracer_provider = tracer_provider is None
+        self.tracer_provider = tracer_provider or tracing.tracer_provider(config)
         self.metrics = Metrics()
         self.metrics_port = 0
         self.servicer = EventExtractionServicer(
@@ -78,7 +91,9 @@ class NewsEventsServer:
                 ("grpc.max_connection_age_grace_ms", int(self.config.grace_seconds * 1000)),
             ]
         tokens = parse_tokens(self.config.auth_tokens, self.config.auth_tokens_file)
-        interceptors = [BearerTokenInterceptor(tokens)] if tokens else []
+        interceptors = tracing.interceptors(self.tracer_provider)  # outermost: failed auth is traced too
+        if tokens:
+            interceptors.append(BearerTokenInterceptor(tokens))
         self.server = grpc.aio.server(options=options, interceptors=interceptors)
         self.health = health.aio.HealthServicer()
         pb_grpc.add_EventExtractionServiceServicer_to_server(self.servicer, self.server)
@@ -99,6 +114,9 @@ class NewsEventsServer:
             self.metrics_port = self.metrics.serve(self.config.metrics_port, self.config.metrics_host)
             log.info("metrics on http://%s:%d/metrics", self.config.metrics_host, self.metrics_port)
         log.info("listening on %s (port %d)", self.config.host, self.port)
+        if self.tracer_provider is not None:
+            endpoint = self.config.otlp_endpoint or "OTEL_EXPORTER_OTLP_ENDPOINT or localhost:4317"
+            log.info("tracing on: exporter %s (OTLP endpoint %s)", tracing.exporter_kind(self.config), endpoint)
         self._load_task = asyncio.get_running_loop().create_task(self._load())
         return self.port
 
@@ -136,6 +154,8 @@ class NewsEventsServer:
         if self.batcher is not None:
             await self.batcher.close()
         self.metrics.close()
+        if self.tracer_provider is not None and self._owns_tracer_provider:
+            self.tracer_provider.shutdown()  # exports the spans still buffered
         if self._load_task is not None and not self._load_task.done():
             self._load_task.cancel()
 
@@ -184,7 +204,11 @@ async def serve(config: ServerConfig) -> int:
 def main(argv: list[str] | None = None) -> int:
     config = parse_config(argv)
     configure_logging(config.log_level)
-    return asyncio.run(serve(config))
+    try:
+        return asyncio.run(serve(config))
+    except tracing.TracingError as error:
+        log.error("%s", error)
+        return 2
 
 
 if __name__ == "__main__":
