@@ -1,6 +1,6 @@
 """Engine throughput on the AP sample article (about 1,100 tokens), one process, no gRPC.
 
-usage: python -m bench.engine_throughput [--repeat N] [--gold PATH]
+usage: python -m bench.engine_throughput [--repeat N] [--gold PATH] [--backend torch|onnx]
 
 Prints tokens, windows, latency percentiles and throughput for the whole engine
 (windows + forward passes + assembly) and for the forward passes alone.
@@ -22,6 +22,7 @@ from bench.machine import cpu_model, percentile
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.engine.sentences import split_sentences
 from newsevents_service.model.artifacts import read_meta, write_meta
+from newsevents_service.model.backends import BACKENDS, DEFAULT_BACKEND
 from training.model_card import write_card
 
 GOLD = Path(__file__).resolve().parents[2] / "shared" / "data" / "gold" / "dev.jsonl"
@@ -32,11 +33,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--gold", type=Path, default=GOLD)
     parser.add_argument("--record", action="store_true", help="store the figures in the model card")
+    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="runtime of the encoder")
     args = parser.parse_args()
     docs = [json.loads(line) for line in args.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
     text = next(d for d in docs if d["id"] == "seed-raimondo-beijing")["text"]
     started = time.perf_counter()
-    extractor = Extractor()
+    extractor = Extractor(backend=args.backend)
     load_s = time.perf_counter() - started
     extractor.extract(text, publication_date=dt.date(2023, 8, 28))  # warm-up
     whole, forward = [], []
@@ -53,6 +55,7 @@ def main() -> None:
     report = {
         "cpu": cpu_model(),
         "cores_available": len(os.sched_getaffinity(0)),
+        "backend": args.backend,
         "torch_threads": torch.get_num_threads(),
         "model_load_s": round(load_s, 2),
         "tokens": tokens,

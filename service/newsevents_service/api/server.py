@@ -50,7 +50,7 @@ class Engine:
 def load_engine(config: ServerConfig) -> Engine:
     from newsevents_service.engine.extractor import Extractor
 
-    extractor = Extractor(config.model_dir, threads=config.threads or None)
+    extractor = Extractor(config.model_dir, threads=config.threads or None, backend=config.backend)
     return Engine(
         extractor.extract_many, model_info(extractor.model.meta, extractor.model.card, config.max_text_length)
     )

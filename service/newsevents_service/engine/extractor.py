@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from newsevents_service.model.artifacts import DEFAULT_ARTIFACT, LoadedModel, load_model, set_threads
-from newsevents_service.model.inference import Predictor
+from newsevents_service.model.backends import DEFAULT_BACKEND, make_encoder
+from newsevents_service.model.inference import Encode, Predictor
 from newsevents_service.normalize.dates import find_dateline
 
 from .assemble import Assembler, event_participants
@@ -38,9 +39,12 @@ class Extractor:
         batch_size: int = 16,
         window: int = 254,
         stride: int = 192,
+        backend: str = DEFAULT_BACKEND,
     ) -> None:
-        set_threads(threads)
-        self._init(load_model(Path(model_dir)), batch_size, window, stride)
+        """`backend`: "torch", or "onnx" for ONNX Runtime (the `onnx` extra; model.backends)."""
+        count = set_threads(threads)
+        model = load_model(Path(model_dir))
+        self._init(model, batch_size, window, stride, make_encoder(model.network, backend, count))
 
     @classmethod
     def from_loaded(
@@ -51,9 +55,11 @@ class Extractor:
         extractor._init(model, batch_size, window, stride)
         return extractor
 
-    def _init(self, model: LoadedModel, batch_size: int, window: int, stride: int) -> None:
+    def _init(
+        self, model: LoadedModel, batch_size: int, window: int, stride: int, encode: Encode | None = None
+    ) -> None:
         self.model = model
-        self.predictor = Predictor(model, window=window, stride=stride, batch_size=batch_size)
+        self.predictor = Predictor(model, window=window, stride=stride, batch_size=batch_size, encode=encode)
 
     @property
     def version(self) -> str:

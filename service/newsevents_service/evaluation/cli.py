@@ -1,4 +1,4 @@
-"""`newsevents-eval GOLD.jsonl [--predictions OUT.jsonl] [--json]`: run the engine over gold
+"""`newsevents-eval GOLD.jsonl [--predictions OUT.jsonl] [--json] [--backend onnx]`: run the engine over gold
 documents and print the figures of ANNOTATION.md section 4."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from google.protobuf import json_format
 from newsevents_service.api import convert
 from newsevents_service.engine.extractor import Extractor, Request
 from newsevents_service.model.artifacts import DEFAULT_ARTIFACT
+from newsevents_service.model.backends import BACKENDS, DEFAULT_BACKEND
 
 from .scoring import format_report, score
 
@@ -45,9 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--predictions", type=Path, help="write the responses here, one JSON per line")
     parser.add_argument("--model", type=Path, default=DEFAULT_ARTIFACT, help="model artifact folder")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="runtime of the encoder")
     args = parser.parse_args(argv)
     gold = load_gold(args.gold)
-    predictions = predict(Extractor(args.model), gold)
+    predictions = predict(Extractor(args.model, backend=args.backend), gold)
     if args.predictions:
         with args.predictions.open("w", encoding="utf-8") as f:
             for doc in gold:

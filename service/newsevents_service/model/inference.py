@@ -7,7 +7,10 @@ is the engine's job.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import torch
 
@@ -16,6 +19,12 @@ from newsevents_service.engine.sentences import sentence_index
 from .artifacts import LoadedModel
 from .labels import ACTIONS, AUX_LABELS, ENTITY_LABELS, MODALITIES, ROLES, ROLES_BY_TYPE, TRIGGER_LABELS
 from .windows import TokenizedDocument, Window, make_windows, owners, tokenize
+
+# (input ids, attention mask) -> last hidden states [batch, positions, hidden]: the torch network's
+# own encoder, or another backend's (model.backends).
+Encode = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+# A span in one window: (window index, first position, end position), positions counting [CLS] as 0.
+WindowSpan = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,8 @@ def decode_bio(labels: list[str], probs: list[float]) -> list[tuple[int, int, st
     spans = []
     start, kind = -1, ""
     for i, label in enumerate([*labels, "O"]):
+        if label == "O" and start < 0:  # nothing open, nothing to start
+            continue
         tag, _, typ = label.partition("-")
         continues = tag == "I" and typ == kind and start >= 0
         if start >= 0 and not continues:
@@ -89,6 +100,13 @@ def _whole_words(text: str, offsets: list[tuple[int, int]], first: int, end: int
     return first, end
 
 
+class _Pair(NamedTuple):
+    trigger: int  # index into triggers
+    entity: int  # index into entities
+    trigger_span: WindowSpan
+    entity_span: WindowSpan  # in the same window
+
+
 @dataclass
 class _Job:
     text: str
@@ -99,16 +117,54 @@ class _Job:
     hidden: list[torch.Tensor] = field(default_factory=list)  # per window, [len+2, hidden]
 
 
+class _WindowStates:
+    """The hidden states of all windows of one document, stacked into one [positions, hidden] tensor
+    so that gathering token or span states costs a few tensor operations per document."""
+
+    def __init__(self, job: _Job) -> None:
+        self.windows = job.windows
+        self.flat = torch.cat(job.hidden)
+        self.base = list(itertools.accumulate((len(h) for h in job.hidden), initial=0))  # window -> first row
+
+    def tokens(self, owner: list[int]) -> torch.Tensor:
+        """Each document token's state, from the window that owns it."""
+        return self.flat[[self.base[w] + t - self.windows[w].start + 1 for t, w in enumerate(owner)]]
+
+    def cls(self, spans: list[WindowSpan]) -> torch.Tensor:
+        """The [CLS] state of each span's window."""
+        return self.flat[[self.base[w] for w, _, _ in spans]]
+
+    def means(self, spans: list[WindowSpan]) -> torch.Tensor:
+        """Mean state over each span's positions: one gather and one scatter-add for all spans."""
+        rows = [self.base[w] + p for w, first, end in spans for p in range(first, end)]
+        segments = torch.tensor([i for i, (_, first, end) in enumerate(spans) for _ in range(first, end)])
+        lengths = torch.tensor([max(end - first, 1) for _, first, end in spans], dtype=self.flat.dtype)
+        sums = self.flat.new_zeros((len(spans), self.flat.size(-1))).index_add_(0, segments, self.flat[rows])
+        return sums / lengths[:, None]
+
+
 class Predictor:
-    def __init__(self, model: LoadedModel, window: int = 254, stride: int = 192, batch_size: int = 16) -> None:
+    def __init__(
+        self,
+        model: LoadedModel,
+        window: int = 254,
+        stride: int = 192,
+        batch_size: int = 16,
+        encode: Encode | None = None,
+    ) -> None:
         self.model = model
         self.network = model.network
         self.tokenizer = model.tokenizer
+        self.encode = encode or self.network.encode
         self.window = window
         self.stride = stride
         self.batch_size = batch_size
         # Tuned on the corpus's own dev split after training (training.tune), stored with the model.
         self.trigger_threshold = float(model.meta.get("trigger_o_threshold", 0.5))
+        self.allowed_roles = {
+            event: torch.tensor([r == "NONE" or r in roles for r in ROLES], dtype=torch.float64)
+            for event, roles in ROLES_BY_TYPE.items()
+        }
 
     @torch.inference_mode()
     def predict(self, documents: list[tuple[str, list[tuple[int, int]]]]) -> list[DocumentPrediction]:
@@ -137,16 +193,9 @@ class Predictor:
                 tokens = [cls, *job.doc.ids[w.start : w.end], sep]
                 ids[row, : len(tokens)] = torch.tensor(tokens)
                 mask[row, : len(tokens)] = 1
-            hidden = self.network.encode(ids, mask)
+            hidden = self.encode(ids, mask)
             for row, (job, w) in enumerate(chunk):
                 job.hidden[job.windows.index(w)] = hidden[row, : len(w) + 2]
-
-    def _token_logits(self, job: _Job) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        rows = []
-        for t, w_index in enumerate(job.owner):
-            rows.append(job.hidden[w_index][t - job.windows[w_index].start + 1])
-        stacked = torch.stack(rows)
-        return self.network.tag(stacked)
 
     def _spans(
         self, job: _Job, logits: torch.Tensor, labels: list[str], o_threshold: float = 0.5
@@ -170,35 +219,40 @@ class Predictor:
         result = DocumentPrediction(n_tokens=len(job.doc.ids), n_windows=len(job.windows))
         if not job.doc.ids:
             return result
-        ent_logits, trig_logits, aux_logits = self._token_logits(job)
+        states = _WindowStates(job)
+        ent_logits, trig_logits, aux_logits = self.network.tag(states.tokens(job.owner))
         result.entities = self._spans(job, ent_logits, ENTITY_LABELS)
         result.triggers = self._spans(job, trig_logits, TRIGGER_LABELS, self.trigger_threshold)
         result.aux = self._spans(job, aux_logits, AUX_LABELS)
-        self._attributes(job, result)
-        self._roles(job, result)
+        self._attributes(job, states, result)
+        self._roles(job, states, result)
         return result
 
-    def _window_span(self, job: _Job, span: SpanPrediction, w_index: int) -> list[int] | None:
+    def _window_span(self, job: _Job, span: SpanPrediction, w_index: int) -> WindowSpan | None:
         w = job.windows[w_index]
         if span.first_token < w.start or span.end_token > w.end:
             return None
-        return [0, span.first_token - w.start + 1, span.end_token - w.start + 1]
+        return w_index, span.first_token - w.start + 1, span.end_token - w.start + 1
 
-    def _attributes(self, job: _Job, result: DocumentPrediction) -> None:
+    def _attributes(self, job: _Job, states: _WindowStates, result: DocumentPrediction) -> None:
+        """Modality and action of every trigger, from its owner window, in one pass of the heads."""
+        if not result.triggers:
+            return
+        spans = []
         for trig in result.triggers:
             w_index = job.owner[trig.first_token]
-            span = self._window_span(job, trig, w_index) or [0, 1, 2]
-            hidden = job.hidden[w_index][None]
-            modality, action = self.network.attributes(hidden, torch.tensor([span]))
-            result.modality.append(MODALITIES[int(modality.argmax(-1))])
-            result.action.append(ACTIONS[int(action.argmax(-1))])
+            spans.append(self._window_span(job, trig, w_index) or (w_index, 1, 2))
+        modality, action = self.network.attribute_logits(states.means(spans), states.cls(spans))
+        result.modality = [MODALITIES[i] for i in modality.argmax(-1).tolist()]
+        result.action = [ACTIONS[i] for i in action.argmax(-1).tolist()]
 
-    def _roles(self, job: _Job, result: DocumentPrediction) -> None:
-        """Classify every (trigger, entity) pair of one sentence, in a window holding both."""
+    def _role_pairs(self, job: _Job, result: DocumentPrediction) -> list[_Pair]:
+        """Every (trigger, entity) pair of one sentence, in the first window holding both (the
+        trigger's owner window first); grouped by window."""
         by_sentence: dict[int, list[int]] = {}
         for e_index, ent in enumerate(result.entities):
             by_sentence.setdefault(sentence_index(job.sentences, ent.begin), []).append(e_index)
-        pairs: dict[int, list[tuple[int, int, list[int], list[int]]]] = {}
+        pairs: dict[int, list[_Pair]] = {}
         for t_index, trig in enumerate(result.triggers):
             for e_index in by_sentence.get(sentence_index(job.sentences, trig.begin), []):
                 ent = result.entities[e_index]
@@ -206,16 +260,25 @@ class Predictor:
                     t_span = self._window_span(job, trig, w_index)
                     e_span = self._window_span(job, ent, w_index)
                     if t_span and e_span:
-                        pairs.setdefault(w_index, []).append((t_index, e_index, t_span, e_span))
+                        pairs.setdefault(w_index, []).append(_Pair(t_index, e_index, t_span, e_span))
                         break
-        for w_index, rows in pairs.items():
-            hidden = job.hidden[w_index][None]
-            logits = self.network.roles(hidden, torch.tensor([r[2] for r in rows]), torch.tensor([r[3] for r in rows]))
-            probs = logits.softmax(-1)
-            for (t_index, e_index, _, _), p in zip(rows, probs, strict=False):
-                allowed = ["NONE", *ROLES_BY_TYPE[result.triggers[t_index].label]]
-                scores = {r: float(p[ROLES.index(r)]) for r in allowed}
-                total = sum(scores.values())
-                role = max(scores, key=lambda r: scores[r])
-                if role != "NONE":
-                    result.roles.append(RolePrediction(t_index, e_index, role, scores[role] / total))
+        return [pair for rows in pairs.values() for pair in rows]
+
+    def _roles(self, job: _Job, states: _WindowStates, result: DocumentPrediction) -> None:
+        """Classify every pair of `_role_pairs`, all in one pass of the role head."""
+        pairs = self._role_pairs(job, result)
+        if not pairs:
+            return
+        t_spans = [p.trigger_span for p in pairs]
+        e_spans = [p.entity_span for p in pairs]
+        distance = torch.tensor([e[1] - t[1] for t, e in zip(t_spans, e_spans, strict=True)])
+        t_vectors, e_vectors = states.means(t_spans + e_spans).split(len(pairs))
+        logits = self.network.role_logits(t_vectors, e_vectors, states.cls(t_spans), distance)
+        probs = logits.softmax(-1).double()
+        allowed = torch.stack([self.allowed_roles[result.triggers[p.trigger].label] for p in pairs])
+        scores = probs * allowed
+        best = scores.argmax(-1)
+        confidence = scores.gather(1, best[:, None]).squeeze(1) / scores.sum(-1)
+        for pair, role, conf in zip(pairs, best.tolist(), confidence.tolist(), strict=True):
+            if role:  # 0 is NONE
+                result.roles.append(RolePrediction(pair.trigger, pair.entity, ROLES[role], conf))

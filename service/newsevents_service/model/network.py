@@ -60,11 +60,21 @@ class EventModel(nn.Module):
         t = self.span_vectors(hidden, triggers)
         e = self.span_vectors(hidden, entities)
         cls = hidden[triggers[:, 0], 0] if triggers.numel() else t
-        dist = distance_bucket(entities[:, 1] - triggers[:, 1])
-        return self.role_head(torch.cat([t, e, t * e, cls, self.distance(dist)], dim=-1))
+        return self.role_logits(t, e, cls, entities[:, 1] - triggers[:, 1])
+
+    def role_logits(
+        self, trigger: torch.Tensor, entity: torch.Tensor, cls: torch.Tensor, distance: torch.Tensor
+    ) -> torch.Tensor:
+        """Role logits from span vectors, the window's [CLS] state and entity-minus-trigger token distance."""
+        features = [trigger, entity, trigger * entity, cls, self.distance(distance_bucket(distance))]
+        return self.role_head(torch.cat(features, dim=-1))
 
     def attributes(self, hidden: torch.Tensor, triggers: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         t = self.span_vectors(hidden, triggers)
         context = hidden[triggers[:, 0], 0] if triggers.numel() else t
-        features = torch.cat([t, context], dim=-1)
+        return self.attribute_logits(t, context)
+
+    def attribute_logits(self, trigger: torch.Tensor, context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Modality and action logits from trigger span vectors and their window's [CLS] state."""
+        features = torch.cat([trigger, context], dim=-1)
         return self.modality_head(features), self.action_head(features)
