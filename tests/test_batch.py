@@ -27,6 +27,7 @@ from google.protobuf import json_format
 from google.type import date_pb2
 
 import newsevents_service
+from bench.batch_equality import rounded
 from newsevents.client import cli as client_cli
 from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
@@ -110,17 +111,6 @@ def by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     indexed = {row["id"]: row for row in rows}
     assert len(indexed) == len(rows), "an id occurs twice in the output"
     return indexed
-
-
-def rounded(value: Any) -> Any:
-    """Confidences to 4 places: batch composition and thread count move float sums in the 7th digit."""
-    if isinstance(value, float):
-        return round(value, 4)
-    if isinstance(value, dict):
-        return {key: rounded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [rounded(item) for item in value]
-    return value
 
 
 def server_request(doc_id: str, row: dict[str, Any]) -> pb.ExtractEventsRequest:

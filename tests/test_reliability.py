@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import random
 import socket
-import time
+from collections import Counter
 
 import grpc
 import pytest
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 
-from .conftest import ServerThread, fake_engine
+from .conftest import ServerThread, fake_engine, open_loop, rss_mb
 
 DOCUMENTED = {
     grpc.StatusCode.INVALID_ARGUMENT: {
@@ -122,14 +121,6 @@ def test_random_bytes_at_the_port_do_not_hurt_the_server(fake_server: ServerThre
     assert response.events
 
 
-def _rss_mb() -> float:
-    with open(f"/proc/{os.getpid()}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 @pytest.mark.slow
 def test_sixty_seconds_at_twice_the_sustainable_rate(start_server) -> None:  # type: ignore[no-untyped-def]
     """Fake engine with a fixed cost per batch: capacity is known, so the offered load is 2x it."""
@@ -140,39 +131,15 @@ def test_sixty_seconds_at_twice_the_sustainable_rate(start_server) -> None:  # t
     baseline = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(server.target)).ExtractEvents(
         pb.ExtractEventsRequest(document=pb.Document(id="b", text=text)), timeout=10
     )
-    rss_before = _rss_mb()
-
-    async def drive() -> dict[grpc.StatusCode, int]:
-        codes: dict[grpc.StatusCode, int] = {}
-        async with grpc.aio.insecure_channel(server.target) as channel:
-            stub = pb_grpc.EventExtractionServiceStub(channel)
-
-            async def one(i: int) -> None:
-                try:
-                    await stub.ExtractEvents(
-                        pb.ExtractEventsRequest(document=pb.Document(id=str(i), text=text)), timeout=1.0
-                    )
-                    code = grpc.StatusCode.OK
-                except grpc.aio.AioRpcError as error:
-                    code = error.code()
-                codes[code] = codes.get(code, 0) + 1
-
-            tasks = []
-            started = time.monotonic()
-            i = 0
-            while time.monotonic() - started < 60:
-                tasks.append(asyncio.create_task(one(i)))
-                i += 1
-                await asyncio.sleep(1 / (2 * capacity))
-            await asyncio.gather(*tasks)
-        return codes
-
-    codes = asyncio.run(drive())
+    rss_before = rss_mb()
+    requests = [pb.ExtractEventsRequest(document=pb.Document(id=str(i), text=text)) for i in range(100)]
+    outcomes = asyncio.run(open_loop(server.target, requests, rate=2 * capacity, seconds=60, timeout=1.0))
+    codes = Counter(code for code, _ in outcomes)
     total = sum(codes.values())
     assert set(codes) <= {grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.DEADLINE_EXCEEDED}
     assert codes.get(grpc.StatusCode.OK, 0) >= 0.3 * total  # about half the offered load is served
     assert codes.get(grpc.StatusCode.RESOURCE_EXHAUSTED, 0) > 0  # the rest is turned away at once
-    assert _rss_mb() - rss_before < 300
+    assert rss_mb() - rss_before < 300
     after = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(server.target)).ExtractEvents(
         pb.ExtractEventsRequest(document=pb.Document(id="b", text=text)), timeout=10
     )

@@ -301,8 +301,6 @@ _AGENT_ROLE = {"SANCTION": "IMPOSER", "ARMS_SALE": "SELLER"}
 
 
 def _same_directed_event(group: list[_Mention], m: _Mention) -> bool:
-    agent = _AGENT_ROLE[m.type]
-
     def by_role(mentions: list[_Mention]) -> dict[str, set[int]]:
         roles: dict[str, set[int]] = {}
         for mention in mentions:
@@ -310,9 +308,9 @@ def _same_directed_event(group: list[_Mention], m: _Mention) -> bool:
                 roles.setdefault(role, set()).add(cluster)
         return roles
 
-    mine, theirs = by_role([m]), by_role(group)
-    if mine.get(agent) and theirs.get(agent) and not mine[agent] & theirs[agent]:
+    if _agents_clash(group, [m]):
         return False
+    mine, theirs = by_role([m]), by_role(group)
     return any(mine[role] & theirs.get(role, set()) for role in mine)
 
 
@@ -331,6 +329,7 @@ def _fold_headlines(groups: list[list[_Mention]]) -> list[list[_Mention]]:
 
 
 def _agents_clash(group: list[_Mention], other: list[_Mention]) -> bool:
+    """Both name who acts (imposer, seller) and no one in common: two occurrences."""
     agent = _AGENT_ROLE.get(group[0].type)
     if agent is None:
         return False

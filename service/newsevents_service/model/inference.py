@@ -280,5 +280,5 @@ class Predictor:
         best = scores.argmax(-1)
         confidence = scores.gather(1, best[:, None]).squeeze(1) / scores.sum(-1)
         for pair, role, conf in zip(pairs, best.tolist(), confidence.tolist(), strict=True):
-            if role:  # 0 is NONE
+            if ROLES[role] != "NONE":
                 result.roles.append(RolePrediction(pair.trigger, pair.entity, ROLES[role], conf))
