@@ -38,6 +38,7 @@ class EntityCluster:
 
 
 _SUFFIXES = {"jr", "sr", "ii", "iii"}
+_SHORT_NON_NAMES = {"mr", "ms", "dr", "st", "mt", "no", "of", "to", "in", "on", "at"}
 
 
 def bare_name(text: str) -> str:
@@ -59,12 +60,19 @@ def _key_tokens(text: str) -> list[str]:
     return re.findall(r"[\w'’-]+", bare_name(text).lower())
 
 
-def _is_noise(text: str, tokens: list[str]) -> bool:
-    """A stray word piece or a bare title ("President", "Jr", "k") is not an entity mention."""
+def _is_noise(text: str, tokens: list[str], kind: str) -> bool:
+    """A stray word piece or a bare title ("President", "Jr", "k") is not an entity mention; a
+    two-letter surname ("Xi", "Li") is."""
     if not tokens:
         return True
     acronym = sum(ch.isupper() for ch in text) >= 2
-    return len(tokens) == 1 and (len(tokens[0]) <= 2 or tokens[0] in _SUFFIXES) and not acronym
+    surname = (
+        kind == "PERSON"
+        and text.strip().istitle()
+        and len(tokens[0]) == 2
+        and tokens[0] not in _SHORT_NON_NAMES | _SUFFIXES
+    )
+    return len(tokens) == 1 and (len(tokens[0]) <= 2 or tokens[0] in _SUFFIXES) and not acronym and not surname
 
 
 class EntityResolver:
@@ -81,7 +89,7 @@ class EntityResolver:
         if code:
             kind = "COUNTRY"
         tokens = _key_tokens(span.text)
-        if not code and _is_noise(span.text, tokens):
+        if not code and _is_noise(span.text, tokens, kind):
             return None
         key = code or " ".join(tokens)
         index = self._find(kind, key)

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import torch
 
 from newsevents_service.engine.sentences import sentence_index
+from newsevents_service.normalize.countries import country_code
 
 from .artifacts import LoadedModel
 from .labels import ACTIONS, AUX_LABELS, ENTITY_LABELS, MODALITIES, ROLES, ROLES_BY_TYPE, TRIGGER_LABELS
@@ -98,6 +99,72 @@ def _whole_words(text: str, offsets: list[tuple[int, int]], first: int, end: int
         if "\n" in text[offsets[i - 1][1] : offsets[i][0]]:
             return first, i
     return first, end
+
+
+_CONNECTORS = ("of", "for")
+
+
+def join_fragments(text: str, offsets: list[tuple[int, int]], spans: list[SpanPrediction]) -> list[SpanPrediction]:
+    """Entity spans the tagger cut inside one name, joined back: "Rhythm of" + "Eurasia", "United" +
+    "World International", "Central Bank of" + "Nicaragua"; "of American States" widened to the
+    capitalised words before it ("Organization of American States")."""
+    joined: list[SpanPrediction] = []
+    for span in (_widen_left(text, offsets, s) for s in spans):
+        if joined and _one_name(text, joined[-1], span):
+            joined[-1] = _join(text, joined[-1], span)
+        else:
+            joined.append(span)
+    return joined
+
+
+def _one_name(text: str, left: SpanPrediction, right: SpanPrediction) -> bool:
+    gap = text[left.end : right.begin]
+    if not gap or gap.strip(" ") or not text[right.begin].isupper() or left.end_token > right.first_token:
+        return False
+    left_words, right_words = text[left.begin : left.end].split(), text[right.begin : right.end].split()
+    if left_words[-1] in _CONNECTORS:  # "Central Bank of" + "Nicaragua", not "Lopez Obrador of" + "Mexico"
+        return left.label != "PERSON" and len(left_words) > 1
+    if not left_words[0][:1].isupper() or country_code(" ".join(right_words)):
+        return False  # "Moscow Russia", "the Kremlin Putin"
+    if right.label == "PERSON":  # a name after an office or another full name: "Law Enforcement Heidi Fulton"
+        return left.label == "PERSON" and len(left_words) == 1 and len(right_words) == 1
+    # A country followed by a name ("U.S. Treasury") stays two mentions.
+    return not (left.label == "COUNTRY" and country_code(" ".join(left_words)))
+
+
+def _join(text: str, left: SpanPrediction, right: SpanPrediction) -> SpanPrediction:
+    if country_code(text[left.begin : right.end]):
+        label = "COUNTRY"  # "Russian Federation"
+    elif set(text[left.begin : left.end].split()) & set(_CONNECTORS):
+        label = left.label  # the head comes first: "Central Bank of Nicaragua"
+    elif left.label == "PERSON":
+        label = "PERSON"  # "Alisher" + "Usmanov"
+    else:
+        label = right.label  # the head comes last: "United World International"
+    n_left, n_right = left.end_token - left.first_token, right.end_token - right.first_token
+    confidence = (left.confidence * n_left + right.confidence * n_right) / (n_left + n_right)
+    return SpanPrediction(left.begin, right.end, label, confidence, left.first_token, right.end_token)
+
+
+def _widen_left(text: str, offsets: list[tuple[int, int]], span: SpanPrediction) -> SpanPrediction:
+    """A span starting with "of"/"for" takes the capitalised words right before it (at most 4): the
+    head of such a name is an organisation's ("Organization of", "Ministry of"); with none there,
+    the connector goes."""
+    if text[span.begin : span.end].split()[0] not in _CONNECTORS:
+        return span
+    first = span.first_token
+    while first > 0 and span.first_token - first < 4:
+        begin, end = offsets[first - 1]
+        word = text[begin:end]
+        if not word[:1].isupper() or text[end : offsets[first][0]] != " " or word in ("The", "A"):
+            break
+        first -= 1
+    if first == span.first_token:  # nothing to take: drop the connector ("governments of Australia")
+        rest = next((t for t in range(first + 1, span.end_token) if text[offsets[t][0]].isalnum()), None)
+        if rest is None:
+            return span
+        return SpanPrediction(offsets[rest][0], span.end, span.label, span.confidence, rest, span.end_token)
+    return SpanPrediction(offsets[first][0], span.end, "ORGANIZATION", span.confidence, first, span.end_token)
 
 
 class _Pair(NamedTuple):
@@ -221,7 +288,7 @@ class Predictor:
             return result
         states = _WindowStates(job)
         ent_logits, trig_logits, aux_logits = self.network.tag(states.tokens(job.owner))
-        result.entities = self._spans(job, ent_logits, ENTITY_LABELS)
+        result.entities = join_fragments(job.text, job.doc.offsets, self._spans(job, ent_logits, ENTITY_LABELS))
         result.triggers = self._spans(job, trig_logits, TRIGGER_LABELS, self.trigger_threshold)
         result.aux = self._spans(job, aux_logits, AUX_LABELS)
         self._attributes(job, states, result)

@@ -1,0 +1,76 @@
+"""Model-free rules on entity spans: fragments of one name joined, short surnames kept."""
+
+from __future__ import annotations
+
+import re
+
+from newsevents_service.engine.entities import EntityResolver
+from newsevents_service.engine.types import TextSpan
+from newsevents_service.model.inference import SpanPrediction, join_fragments
+
+
+def _tagged(text: str, pieces: list[tuple[str, str]]) -> tuple[list[tuple[int, int]], list[SpanPrediction]]:
+    """Word-level offsets of `text` and one span per (piece, label), as the tagger would give them."""
+    offsets = [m.span() for m in re.finditer(r"\w+|[^\w\s]", text)]
+    spans = []
+    for piece, label in pieces:
+        begin = text.index(piece)
+        end = begin + len(piece)
+        first = next(i for i, (a, _) in enumerate(offsets) if a == begin)
+        last = next(i for i, (_, b) in enumerate(offsets) if b == end)
+        spans.append(SpanPrediction(begin, end, label, 0.9, first, last + 1))
+    return offsets, spans
+
+
+def _joined(text: str, pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    offsets, spans = _tagged(text, pieces)
+    return [(text[s.begin : s.end], s.label) for s in join_fragments(text, offsets, spans)]
+
+
+def test_pieces_of_one_name_are_joined_with_the_head_type() -> None:
+    text = "Treasury designated Rhythm of Eurasia and United World International on Friday."
+    pieces = [("Treasury", "ORGANIZATION"), ("Rhythm of", "ORGANIZATION"), ("Eurasia", "ORGANIZATION")]
+    pieces += [("United", "COUNTRY"), ("World International", "ORGANIZATION")]
+    assert _joined(text, pieces) == [
+        ("Treasury", "ORGANIZATION"),
+        ("Rhythm of Eurasia", "ORGANIZATION"),
+        ("United World International", "ORGANIZATION"),
+    ]
+
+
+def test_name_ending_in_of_keeps_its_head_and_a_country_name_stays_a_country() -> None:
+    text = "the Central Bank of Nicaragua and the Russian Federation"
+    pieces = [("Central Bank of", "ORGANIZATION"), ("Nicaragua", "COUNTRY")]
+    pieces += [("Russian", "COUNTRY"), ("Federation", "ORGANIZATION")]
+    assert _joined(text, pieces) == [("Central Bank of Nicaragua", "ORGANIZATION"), ("Russian Federation", "COUNTRY")]
+
+
+def test_a_span_starting_with_of_takes_the_capitalised_words_before_it_or_drops_the_connector() -> None:
+    text = "the Organization of American States and the governments of Australia"
+    pieces = [("of American", "COUNTRY"), ("States", "COUNTRY"), ("of Australia", "COUNTRY")]
+    assert _joined(text, pieces) == [("Organization of American States", "ORGANIZATION"), ("Australia", "COUNTRY")]
+
+
+def test_separate_names_stay_separate() -> None:
+    text = "U.S. Treasury officials, President Lopez Obrador of Mexico, Law Enforcement Heidi Fulton, Moscow Russia"
+    pieces = [("U.S.", "COUNTRY"), ("Treasury", "ORGANIZATION"), ("Lopez Obrador of", "PERSON"), ("Mexico", "COUNTRY")]
+    pieces += [
+        ("Law Enforcement", "ORGANIZATION"),
+        ("Heidi Fulton", "PERSON"),
+        ("Moscow", "COUNTRY"),
+        ("Russia", "COUNTRY"),
+    ]
+    assert _joined(text, pieces) == [(p, label) for p, label in pieces]
+
+
+def test_given_name_and_surname_tagged_apart_are_one_person() -> None:
+    text = "sanctions on Alisher Usmanov"
+    assert _joined(text, [("Alisher", "PERSON"), ("Usmanov", "COUNTRY")]) == [("Alisher Usmanov", "PERSON")]
+
+
+def test_two_letter_surnames_are_entities_but_titles_and_suffixes_are_not() -> None:
+    text = "Blinken met Xi and Mr Jr"
+    resolver = EntityResolver(text)
+    found = [resolver.add(TextSpan(w, text.index(w), text.index(w) + len(w)), "PERSON") for w in ("Xi", "Mr", "Jr")]
+    assert found[0] is not None
+    assert found[1:] == [None, None]
