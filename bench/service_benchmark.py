@@ -7,8 +7,10 @@ Starts `newsevents-server` as a separate process and measures, for the AP sample
 articles: throughput (articles/s, tokens/s) and latency p50/p95/p99 at concurrency 1, 4 and 16 over unary
 calls and over one StreamExtractEvents stream; peak RSS of the server; cold start (process start to
 health SERVING). In the same run it measures the bare model (the engine's forward passes alone,
-same inputs, same threads) and a naive peer (one plain `transformers` forward per window, float32,
-no batching, one request at a time), and writes the table to --out.
+same inputs, same threads), the naive peer (the same model served the way it often is first:
+`bench.naive_server`, one engine call per request in a 16-thread synchronous gRPC server, no
+batching; same calls, same concurrency) and a plain encoder forward per window (float32, no heads,
+one request at a time), and writes the table to --out.
 """
 
 from __future__ import annotations
@@ -113,8 +115,8 @@ def bare_model(extractor: Extractor, texts: list[str], tokens: dict[str, int]) -
     return summarise(latencies, time.perf_counter() - started, sum(tokens[t] for t in texts), len(texts))
 
 
-def naive_peer(extractor: Extractor, texts: list[str], tokens: dict[str, int]) -> dict[str, float]:
-    """What people often write first: a plain transformers forward per window, float32, no batching."""
+def plain_forward(extractor: Extractor, texts: list[str], tokens: dict[str, int]) -> dict[str, float]:
+    """The encoder alone: a plain transformers forward per 510-token window, float32, one at a time."""
     model = extractor.model.network.encoder  # the same fine-tuned weights, float32
     tokenizer = extractor.model.tokenizer
     latencies = []
@@ -130,7 +132,7 @@ def naive_peer(extractor: Extractor, texts: list[str], tokens: dict[str, int]) -
     return summarise(latencies, time.perf_counter() - started, sum(tokens[t] for t in texts), len(texts))
 
 
-def start_server(port: int) -> tuple[subprocess.Popen[bytes], float]:
+def start_server(port: int, naive: bool = False) -> tuple[subprocess.Popen[bytes], float]:
     env = {
         **os.environ,
         "NEWSEVENTS_PORT": str(port),
@@ -140,7 +142,8 @@ def start_server(port: int) -> tuple[subprocess.Popen[bytes], float]:
         "NEWSEVENTS_MAX_PENDING": "256",
     }
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "newsevents_service.api.server"], env=env)
+    command = ["bench.naive_server", "--port", str(port)] if naive else ["newsevents_service.api.server"]
+    proc = subprocess.Popen([sys.executable, "-m", *command], env=env)
     health = health_pb2_grpc.HealthStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
     while True:
         try:
@@ -177,33 +180,53 @@ def main() -> None:
     extractor = Extractor()
     articles = pick_articles(extractor.model.tokenizer)
     tokens = {t: len(tokenize(extractor.model.tokenizer, t).ids) for ts in articles.values() for t in ts}
-    port = free_port()
+    port, naive_port = free_port(), free_port()
     proc, cold_start = start_server(port)
     stub = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
     rows: list[tuple[str, str, dict[str, float]]] = []
     try:
         for name, pool in articles.items():
-            count = args.requests * (4 if name == "short" else 1)  # short ones: enough to fill batches
-            texts = pool if name == "mix" else (pool * count)[:count]
+            texts = workload(name, pool, args.requests)
             stub.ExtractEvents(pb.ExtractEventsRequest(document=pb.Document(text=texts[0])), timeout=600)
             for concurrency in (1, 4, 16):
-                rows.append(
-                    (name, f"service, unary, concurrency {concurrency}", unary(stub, texts, concurrency, tokens))
-                )
+                rows.append((name, f"{SERVICE}, concurrency {concurrency}", unary(stub, texts, concurrency, tokens)))
             rows.append((name, "service, one stream", stream(stub, texts, tokens)))
-            rows.append((name, "bare model (engine forward passes, 1 at a time)", bare_model(extractor, texts, tokens)))
-            rows.append(
-                (
-                    name,
-                    "naive peer (transformers forward per window, fp32, no batching)",
-                    naive_peer(extractor, texts, tokens),
-                )
-            )
+            rows.append((name, BARE, bare_model(extractor, texts, tokens)))
+            rows.append((name, PLAIN, plain_forward(extractor, texts, tokens)))
         rss = peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+    rows += naive_rows(naive_port, articles, args.requests, tokens)
     write_report(args.out, rows, cold_start, rss, threads, articles, tokens)
+
+
+SERVICE = "service, unary"
+NAIVE = "naive peer served (engine per request, 16-thread sync gRPC, no batching), unary"
+BARE = "bare model (engine forward passes, 1 at a time)"
+PLAIN = "plain encoder forward per 510-token window (fp32, no heads, 1 at a time)"
+
+
+def workload(name: str, pool: list[str], requests: int) -> list[str]:
+    count = requests * (4 if name == "short" else 1)  # short ones: enough to fill batches
+    return pool if name == "mix" else (pool * count)[:count]
+
+
+def naive_rows(port: int, articles: dict[str, list[str]], requests: int, tokens: dict[str, int]):  # type: ignore[no-untyped-def]
+    """The naive peer over the same calls, run after the real server has stopped (never both at once)."""
+    proc, _ = start_server(port, naive=True)
+    stub = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+    rows = []
+    try:
+        for name, pool in articles.items():
+            texts = workload(name, pool, requests)
+            stub.ExtractEvents(pb.ExtractEventsRequest(document=pb.Document(text=texts[0])), timeout=600)
+            for concurrency in (1, 16):
+                rows.append((name, f"{NAIVE}, concurrency {concurrency}", unary(stub, texts, concurrency, tokens)))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    return rows
 
 
 def write_report(out: Path, rows, cold_start: float, rss: float, threads: int, articles, tokens) -> None:  # type: ignore[no-untyped-def]
@@ -234,14 +257,16 @@ def write_report(out: Path, rows, cold_start: float, rss: float, threads: int, a
         "",
     ]
     for name in articles:
-        c1 = get(name, "service, unary, concurrency 1")["articles_per_s"]
-        c16 = get(name, "service, unary, concurrency 16")["articles_per_s"]
-        bare = get(name, "bare model (engine forward passes, 1 at a time)")["articles_per_s"]
-        naive = get(name, "naive peer (transformers forward per window, fp32, no batching)")["articles_per_s"]
+        c1 = get(name, f"{SERVICE}, concurrency 1")["articles_per_s"]
+        c16 = get(name, f"{SERVICE}, concurrency 16")["articles_per_s"]
+        bare = get(name, BARE)["articles_per_s"]
+        naive = get(name, f"{NAIVE}, concurrency 16")["articles_per_s"]
+        plain = get(name, PLAIN)["articles_per_s"]
         lines.append(
             f"- `{name}`: service at concurrency 1 / bare model = **{c1 / bare:.2f}**; "
             f"concurrency 16 / concurrency 1 = **{c16 / c1:.2f}**; "
-            f"service at concurrency 16 / naive peer = **{c16 / naive:.2f}**."
+            f"service / naive peer served, both at concurrency 16 = **{c16 / naive:.2f}**; "
+            f"service at concurrency 16 / plain encoder forward = {c16 / plain:.2f}."
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     kept = ""  # hand-written notes below the marker survive a new run

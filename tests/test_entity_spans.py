@@ -74,3 +74,13 @@ def test_two_letter_surnames_are_entities_but_titles_and_suffixes_are_not() -> N
     found = [resolver.add(TextSpan(w, text.index(w), text.index(w) + len(w)), "PERSON") for w in ("Xi", "Mr", "Jr")]
     assert found[0] is not None
     assert found[1:] == [None, None]
+
+
+def test_a_demonym_tagged_as_a_country_is_that_country_not_a_second_entity() -> None:
+    text = "Australia will bring the Australian capability into service."
+    resolver = EntityResolver(text)
+    clusters = [
+        resolver.add(TextSpan(w, text.index(w), text.index(w) + len(w)), "COUNTRY") for w in ("Australia", "Australian")
+    ]
+    assert clusters[0] is not None and clusters[0] == clusters[1]
+    assert [(e.name, e.country_code) for e in resolver.entities()] == [("Australia", "AUS")]

@@ -1,7 +1,8 @@
 """Dynamic batching with admission control.
 
 Concurrent calls put documents on one bounded queue; a worker takes up to `max_batch` of them
-(waiting at most `max_wait_ms` for more after the first), runs one `extract_many` on a single
+(waiting at most `max_wait_ms` for more after the first, and not at all when no other call is
+in flight: a lone caller pays no batching delay), runs one `extract_many` on a single
 inference thread (torch uses the CPUs inside it), and resolves each call's future. Documents of
 calls that were cancelled or ran out of deadline while queued are dropped, not computed.
 """
@@ -66,6 +67,7 @@ class Batcher:
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
         self._worker: asyncio.Task[None] | None = None
         self._closed = False
+        self._in_flight = 0  # submitted calls not yet answered
         self.stats = BatchStats()
 
     @property
@@ -87,17 +89,22 @@ class Batcher:
         item = _Item(request, loop.create_future(), deadline)
         self._queue.put_nowait(item)
         self.start()
+        self._in_flight += 1
         try:
             return await item.future
         except asyncio.CancelledError:
             item.future.cancel()
             raise
+        finally:
+            self._in_flight -= 1
 
     async def _next_batch(self) -> list[_Item]:
         first = await self._queue.get()
         batch, chars = [first], first.size
         deadline = time.monotonic() + self.max_wait
         while len(batch) < self.max_batch and chars < self.max_batch_chars:
+            if self._in_flight <= len(batch) and self._queue.empty():
+                break  # nobody else is waiting for an answer: no one to wait for
             remaining = deadline - time.monotonic()
             try:
                 item = (

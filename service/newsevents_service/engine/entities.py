@@ -84,6 +84,8 @@ class EntityResolver:
 
     def add(self, span: TextSpan, kind: str) -> int | None:
         code = country_code(span.text) if kind in ("COUNTRY", "ORGANIZATION") else None
+        if kind == "COUNTRY" and not code and len(span.text.split()) == 1:
+            code = demonym_country(span.text)  # "Australian" is Australia's mention, not a second entity
         if code and kind == "ORGANIZATION" and not _is_government_alias(span.text):
             code = None
         if code:

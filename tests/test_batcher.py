@@ -1,0 +1,45 @@
+"""The dynamic batcher groups concurrent calls and makes a lone call wait for nobody."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from newsevents_service.api.batcher import Batcher
+from newsevents_service.engine.extractor import Request
+from newsevents_service.engine.types import ExtractionResult, ReferenceDateSource
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def __call__(self, requests: Sequence[Request]) -> list[ExtractionResult]:
+        self.batches.append([r.text for r in requests])
+        source = next(iter(ReferenceDateSource))
+        return [ExtractionResult((), (), None, source, "test") for _ in requests]
+
+
+def test_a_lone_call_is_not_held_for_the_batching_window() -> None:
+    async def main() -> None:
+        recorder = _Recorder()
+        batcher = Batcher(recorder, max_batch=8, max_wait_ms=60_000)  # a window nobody would sit out
+        await asyncio.wait_for(batcher.submit(Request(text="alone")), timeout=10)
+        await asyncio.wait_for(batcher.submit(Request(text="alone again")), timeout=10)
+        assert recorder.batches == [["alone"], ["alone again"]]
+        await batcher.close()
+
+    asyncio.run(main())
+
+
+def test_concurrent_calls_share_one_batch_up_to_its_size() -> None:
+    async def main() -> None:
+        recorder = _Recorder()
+        batcher = Batcher(recorder, max_batch=4, max_wait_ms=50)
+        texts = [f"doc {i}" for i in range(6)]
+        await asyncio.wait_for(asyncio.gather(*(batcher.submit(Request(text=t)) for t in texts)), timeout=10)
+        assert [len(b) for b in recorder.batches] == [4, 2]
+        assert [t for b in recorder.batches for t in b] == texts
+        await batcher.close()
+
+    asyncio.run(main())
