@@ -12,13 +12,13 @@ from newsevents_service.model.inference import DocumentPrediction, RolePredictio
 PUBLISHED = dt.date(2022, 7, 9)
 
 
-def _span(text: str, phrase: str, label: str) -> SpanPrediction:
+def _span(text: str, phrase: str, label: str, confidence: float = 0.9) -> SpanPrediction:
     """The phrase's first occurrence; "phrase#2" for the second."""
     phrase, _, nth = phrase.partition("#")
     begin = -1
     for _ in range(int(nth or 1)):
         begin = text.index(phrase, begin + 1)
-    return SpanPrediction(begin, begin + len(phrase), label, 0.9, 0, 0)
+    return SpanPrediction(begin, begin + len(phrase), label, confidence, 0, 0)
 
 
 def assemble(
@@ -27,11 +27,12 @@ def assemble(
     entities: list[tuple[str, str]] = (),  # type: ignore[assignment]
     roles: list[tuple[int, int, str]] = (),  # type: ignore[assignment]
     items: list[str] = (),  # type: ignore[assignment]
+    trigger_confidence: float = 0.9,
 ) -> list[Event]:
     """triggers/entities: (phrase, label); roles: (trigger index, entity index, role)."""
     prediction = DocumentPrediction(
         entities=[_span(text, p, label) for p, label in entities],
-        triggers=[_span(text, p, label) for p, label in triggers],
+        triggers=[_span(text, p, label, trigger_confidence) for p, label in triggers],
         aux=[_span(text, p, "ITEM") for p in items],
         roles=[RolePrediction(t, e, role, 0.9) for t, e, role in roles],
         modality=["ASSERTED"] * len(triggers),
@@ -141,3 +142,20 @@ def test_a_relative_clause_right_after_the_trigger_dates_the_event() -> None:
     text = "The talks, which began on Monday in Doha, ended without a deal."
     date = assemble(text, [("talks", "MEETING")])[0].date
     assert date is not None and date.value == "2022-07-04"
+
+
+def test_an_event_naming_no_participant_needs_a_confident_trigger() -> None:
+    text = "Withdrawal of Foreign Forces\n\nThe talks were long."
+    weak = assemble(text, [("Withdrawal", "SANCTION"), ("talks", "MEETING")], trigger_confidence=0.3)
+    assert weak == []
+    sure = assemble(text, [("Withdrawal", "SANCTION"), ("talks", "MEETING")], trigger_confidence=0.8)
+    assert [e.id for e in sure] == ["ev1", "ev2"]
+    named = "Russia and China held talks."
+    weak_but_named = assemble(
+        named,
+        [("talks", "MEETING")],
+        [("Russia", "COUNTRY"), ("China", "COUNTRY")],
+        [(0, 0, "PARTICIPANT"), (0, 1, "PARTICIPANT")],
+        trigger_confidence=0.3,
+    )
+    assert len(weak_but_named) == 1

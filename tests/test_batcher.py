@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 
 from newsevents_service.api.batcher import Batcher
@@ -40,6 +41,32 @@ def test_concurrent_calls_share_one_batch_up_to_its_size() -> None:
         await asyncio.wait_for(asyncio.gather(*(batcher.submit(Request(text=t)) for t in texts)), timeout=10)
         assert [len(b) for b in recorder.batches] == [4, 2]
         assert [t for b in recorder.batches for t in b] == texts
+        await batcher.close()
+
+    asyncio.run(main())
+
+
+def test_two_workers_compute_two_batches_at_once_and_share_the_threads() -> None:
+    both_running = threading.Barrier(2, timeout=10)  # broken unless two batches overlap
+    threads_seen: list[int] = []
+    local = threading.local()
+
+    def set_threads(count: int) -> None:
+        local.count = count
+
+    def extract_many(requests: Sequence[Request]) -> list[ExtractionResult]:
+        threads_seen.append(local.count)
+        if requests[0].text.startswith("together"):
+            both_running.wait()
+        return _Recorder()(requests)
+
+    async def main() -> None:
+        batcher = Batcher(extract_many, max_batch=1, max_wait_ms=0, workers=2, threads=4, set_threads=set_threads)
+        await asyncio.wait_for(batcher.submit(Request(text="alone")), timeout=10)
+        assert threads_seen == [4]  # a lone batch gets every thread
+        calls = (batcher.submit(Request(text=f"together {i}")) for i in range(2))
+        await asyncio.wait_for(asyncio.gather(*calls), timeout=10)
+        assert sorted(threads_seen[1:]) == [2, 4]  # the second starts while the first runs: half each
         await batcher.close()
 
     asyncio.run(main())

@@ -14,10 +14,11 @@ from newsevents_service.evaluation.scoring import score
 
 from .conftest import SHARED
 
-# The engine issue's targets are events 0.75, arguments 0.55, dates 0.85, amounts 0.90; the shipped
-# model is below them (its card says where). These floors sit just under what it measures, so
-# that any regression of the model or of the engine code breaks CI.
-FLOORS = {"events": 0.70, "arguments": 0.46, "dates": 0.78, "amounts": 0.85}
+# The engine issue's targets are events 0.75, arguments 0.55, dates 0.85, amounts 0.90. The shipped
+# model meets the dates and amounts targets, which are their floors here; it is below the events
+# and arguments targets (its card says where), whose floors sit just under what it measures. Any
+# regression of the model or of the engine code breaks CI.
+FLOORS = {"events": 0.72, "arguments": 0.48, "dates": 0.85, "amounts": 0.90}
 
 
 @pytest.fixture(scope="module")

@@ -193,10 +193,10 @@ def test_expired_deadline_is_dropped_not_computed(start_server) -> None:  # type
 
         return replace(engine, extract_many=extract_many)
 
-    server = start_server(factory, max_batch=1)
+    server = start_server(factory, max_batch=1, inference_workers=1)
     client = stub(server)
     first = client.ExtractEvents.future(request(), timeout=10)
-    assert busy.wait(10)  # the first document holds the model; the next one has to queue
+    assert busy.wait(10)  # the first document holds the only worker; the next one has to queue
     with pytest.raises(grpc.RpcError) as caught:
         client.ExtractEvents(request(), timeout=0.05)
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED

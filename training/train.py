@@ -40,12 +40,12 @@ from .model_card import write_card
 from .tune import tune_threshold
 
 GOLD_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "gold" / "dev.jsonl"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__)
-    p.add_argument("--epochs", type=int, default=6)
+    p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-4)

@@ -2,9 +2,15 @@
 
 Concurrent calls put documents on one bounded queue; a worker takes up to `max_batch` of them
 (waiting at most `max_wait_ms` for more after the first, and not at all when no other call is
-in flight: a lone caller pays no batching delay), runs one `extract_many` on a single
-inference thread (torch uses the CPUs inside it), and resolves each call's future. Documents of
-calls that were cancelled or ran out of deadline while queued are dropped, not computed.
+in flight: a lone caller pays no batching delay), runs one `extract_many` on an inference
+thread, and resolves each call's future. Documents of calls that were cancelled or ran out of
+deadline while queued are dropped, not computed.
+
+Up to `workers` batches are computed at once, and the torch threads are shared among the busy
+ones: a lone batch gets all of them (lowest latency), two busy batches get half each. On a small
+CPU this beats one batch at a time with every thread, because one batch's Python work (decoding,
+assembly) then overlaps the other's forward passes instead of leaving cores idle, and no
+thread waits at a parallel region's barrier for a core another thread holds.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from newsevents_service.engine.types import ExtractionResult
 from .errors import overloaded, shutting_down
 
 ExtractMany = Callable[[Sequence[Request]], list[ExtractionResult]]
+SetThreads = Callable[[int], object]  # sets the calling thread's torch intra-op threads
 
 
 @dataclass
@@ -55,16 +62,25 @@ class Batcher:
         max_wait_ms: float = 5.0,
         max_pending: int = 64,
         max_batch_chars: int = 200_000,
+        workers: int = 1,
+        threads: int = 1,
+        set_threads: SetThreads | None = None,
         on_batch: Callable[[int], None] | None = None,
     ) -> None:
         self._extract_many = extract_many
         self._on_batch = on_batch
+        self.workers = max(1, workers)
+        self.threads = max(1, threads)
+        self._set_threads = set_threads
+        self._busy = 0  # batches being computed
+        self._slots = asyncio.Semaphore(self.workers)
+        self._running: set[asyncio.Task[None]] = set()
         self.max_batch = max_batch
         self.max_wait = max_wait_ms / 1000.0
         self.max_pending = max_pending
         self.max_batch_chars = max_batch_chars
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="inference")
         self._worker: asyncio.Task[None] | None = None
         self._closed = False
         self._in_flight = 0  # submitted calls not yet answered
@@ -117,28 +133,54 @@ class Batcher:
         return batch
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            batch = await self._next_batch()
+            await self._slots.acquire()
+            try:
+                batch = await self._next_batch()
+            except BaseException:
+                self._slots.release()
+                raise
+            task = asyncio.get_running_loop().create_task(self._compute(batch))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _compute(self, batch: list[_Item]) -> None:
+        try:
             live = [item for item in batch if not item.expired()]
             self.stats.dropped += len(batch) - len(live)
-            if not live:
-                continue
-            try:
-                results = await loop.run_in_executor(self._executor, self._extract_many, [i.request for i in live])
-            except Exception as exc:  # an engine failure fails these calls, never the worker
-                for item in live:
-                    if not item.future.done():
-                        item.future.set_exception(exc)
-                continue
-            self.stats.batches += 1
-            self.stats.documents += len(live)
-            self.stats.last_batch_size = len(live)
-            if self._on_batch is not None:
-                self._on_batch(len(live))
-            for item, result in zip(live, results, strict=False):
+            if live:
+                await self._extract(live)
+        finally:
+            self._slots.release()
+
+    async def _extract(self, live: list[_Item]) -> None:
+        self._busy += 1
+        threads = max(1, self.threads // self._busy)
+        requests = [i.request for i in live]
+        try:
+            results = await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._extract_with, threads, requests
+            )
+        except Exception as exc:  # an engine failure fails these calls, never the worker
+            for item in live:
                 if not item.future.done():
-                    item.future.set_result(result)
+                    item.future.set_exception(exc)
+            return
+        finally:
+            self._busy -= 1
+        self.stats.batches += 1
+        self.stats.documents += len(live)
+        self.stats.last_batch_size = len(live)
+        if self._on_batch is not None:
+            self._on_batch(len(live))
+        for item, result in zip(live, results, strict=False):
+            if not item.future.done():
+                item.future.set_result(result)
+
+    def _extract_with(self, threads: int, requests: list[Request]) -> list[ExtractionResult]:
+        if self._set_threads is not None:
+            self._set_threads(threads)
+        return self._extract_many(requests)
 
     async def close(self) -> None:
         """Stop taking work; finish what is queued; stop the worker."""
@@ -149,4 +191,6 @@ class Batcher:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
         self._executor.shutdown(wait=True)

@@ -23,6 +23,7 @@ class ServerConfig:
     max_message_bytes: int = 8 * 1024 * 1024
     max_batch: int = 8
     batch_wait_ms: float = 5.0
+    inference_workers: int = 2
     max_pending: int = 64
     grace_seconds: float = 30.0
     default_timeout_seconds: float = 120.0
@@ -53,6 +54,7 @@ _HELP = {
     "max_message_bytes": "largest accepted request message, in bytes",
     "max_batch": "most documents in one forward batch",
     "batch_wait_ms": "how long the first document of a batch waits for others",
+    "inference_workers": "batches computed at once; the torch threads are shared among the busy ones",
     "max_pending": "documents allowed to wait; more get RESOURCE_EXHAUSTED",
     "grace_seconds": "how long SIGTERM lets in-flight calls finish",
     "default_timeout_seconds": "work budget of a call that sets no deadline",

@@ -25,7 +25,7 @@ from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 
 from . import tracing
-from .batcher import Batcher, ExtractMany
+from .batcher import Batcher, ExtractMany, SetThreads
 from .config import ServerConfig, parse_config
 from .metrics import Metrics
 from .model_info import model_info
@@ -45,15 +45,17 @@ class Engine:
 
     extract_many: ExtractMany
     info: pb.ModelInfo
+    threads: int = 1
+    set_threads: SetThreads | None = None  # per inference thread (the batcher shares `threads` out)
 
 
 def load_engine(config: ServerConfig) -> Engine:
     from newsevents_service.engine.extractor import Extractor
+    from newsevents_service.model.artifacts import set_threads
 
     extractor = Extractor(config.model_dir, threads=config.threads or None, backend=config.backend)
-    return Engine(
-        extractor.extract_many, model_info(extractor.model.meta, extractor.model.card, config.max_text_length)
-    )
+    info = model_info(extractor.model.meta, extractor.model.card, config.max_text_length)
+    return Engine(extractor.extract_many, info, set_threads(config.threads or None), set_threads)
 
 
 class NewsEventsServer:
@@ -130,6 +132,9 @@ class NewsEventsServer:
             max_batch=self.config.max_batch,
             max_wait_ms=self.config.batch_wait_ms,
             max_pending=self.config.max_pending,
+            workers=self.config.inference_workers,
+            threads=engine.threads,
+            set_threads=engine.set_threads,
             on_batch=self.metrics.batch_size.observe,
         )
         self.batcher.start()

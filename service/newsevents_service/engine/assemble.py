@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsevents_service.model.inference import DocumentPrediction, RolePrediction, SpanPrediction
 from newsevents_service.normalize.amounts import find_amounts
@@ -143,7 +143,8 @@ class Assembler:
         mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers) if not _in_url(self.text, t)]
         groups = [g for g in _fold_headlines(self._merge(mentions)) if _names_weapons(g)]
         entities = self.resolver.entities()
-        events = [self._event(f"ev{n + 1}", group, entities) for n, group in enumerate(groups)]
+        events = [self._event("", group, entities) for group in groups]
+        events = [replace(e, id=f"ev{n + 1}") for n, e in enumerate(e for e in events if _supported(e))]
         used = {p.entity_id for ev in events for p in event_participants(ev)}
         return events, [e for e in entities if e.id in used]
 
@@ -336,6 +337,15 @@ def _agents_clash(group: list[_Mention], other: list[_Mention]) -> bool:
     ours = {c for m in group for r, c, _, _ in m.roles if r == agent}
     theirs = {c for m in other for r, c, _, _ in m.roles if r == agent}
     return bool(ours and theirs and not ours & theirs)
+
+
+# A trigger whose event names no participant anywhere ("Withdrawal of Foreign Forces", "signed on
+# to the letter") is kept only when the network is fairly sure of it.
+MIN_CONFIDENCE_WITHOUT_PARTICIPANTS = 0.5
+
+
+def _supported(event: Event) -> bool:
+    return bool(event_participants(event)) or event.confidence >= MIN_CONFIDENCE_WITHOUT_PARTICIPANTS
 
 
 def _names_weapons(group: list[_Mention]) -> bool:
