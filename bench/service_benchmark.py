@@ -1,6 +1,6 @@
 """Benchmark the real server against the bare model and a naive peer, on this machine.
 
-usage: python -m bench.service_benchmark [--requests N] [--out docs/performance.md]
+usage: python -m bench.service_benchmark [--requests N] [--repeats 3] [--out docs/performance.md]
 
 Starts `newsevents-server` as a separate process and measures, for the AP sample article
 (~1,100 tokens), for short articles (~150 tokens) and for a mix of short and long (~5,000 tokens)
@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -174,19 +175,32 @@ def fmt(r: dict[str, float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=16, help="articles per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="whole runs; the table shows each figure's median")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "performance.md")
     args = parser.parse_args()
     threads = set_threads()
     extractor = Extractor()
     articles = pick_articles(extractor.model.tokenizer)
     tokens = {t: len(tokenize(extractor.model.tokenizer, t).ids) for ts in articles.values() for t in ts}
+    runs = [measure(extractor, articles, tokens, args.requests) for _ in range(max(1, args.repeats))]
+    rows = [
+        (name, label, {k: statistics.median(run[0][i][2][k] for run in runs) for k in result})
+        for i, (name, label, result) in enumerate(runs[0][0])
+    ]
+    cold_start = statistics.median(run[1] for run in runs)
+    rss = max(run[2] for run in runs)
+    write_report(args.out, rows, cold_start, rss, threads, articles, tokens, len(runs))
+
+
+def measure(extractor: Extractor, articles: dict[str, list[str]], tokens: dict[str, int], requests: int):  # type: ignore[no-untyped-def]
+    """One whole run: (rows, cold start, peak RSS of the server)."""
     port, naive_port = free_port(), free_port()
     proc, cold_start = start_server(port)
     stub = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
     rows: list[tuple[str, str, dict[str, float]]] = []
     try:
         for name, pool in articles.items():
-            texts = workload(name, pool, args.requests)
+            texts = workload(name, pool, requests)
             stub.ExtractEvents(pb.ExtractEventsRequest(document=pb.Document(text=texts[0])), timeout=600)
             for concurrency in (1, 4, 16):
                 rows.append((name, f"{SERVICE}, concurrency {concurrency}", unary(stub, texts, concurrency, tokens)))
@@ -197,8 +211,8 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    rows += naive_rows(naive_port, articles, args.requests, tokens)
-    write_report(args.out, rows, cold_start, rss, threads, articles, tokens)
+    rows += naive_rows(naive_port, articles, requests, tokens)
+    return rows, cold_start, rss
 
 
 SERVICE = "service, unary"
@@ -229,7 +243,7 @@ def naive_rows(port: int, articles: dict[str, list[str]], requests: int, tokens:
     return rows
 
 
-def write_report(out: Path, rows, cold_start: float, rss: float, threads: int, articles, tokens) -> None:  # type: ignore[no-untyped-def]
+def write_report(out: Path, rows, cold_start: float, rss: float, threads: int, articles, tokens, runs: int) -> None:  # type: ignore[no-untyped-def]
     def get(name: str, label: str) -> dict[str, float]:
         return next(r for n, lab, r in rows if n == name and lab == label)
 
@@ -238,7 +252,8 @@ def write_report(out: Path, rows, cold_start: float, rss: float, threads: int, a
         "",
         f"Measured {dt.date.today().isoformat()} by `python -m bench.service_benchmark` on {cpu_model()}, "
         f"{len(os.sched_getaffinity(0))} cores available, torch {torch.__version__} with {threads} threads, "
-        f"Python {platform.python_version()}. One server process on loopback; clients in the benchmark process.",
+        f"Python {platform.python_version()}. One server process on loopback; clients in the benchmark process. "
+        f"Every figure is the median of {runs} whole runs.",
         "",
         f"Inputs: `sample` = the AP sample article ({tokens[articles['sample'][0]]} tokens), repeated; "
         f"`short` = {len(articles['short'])} short public-domain White House releases (~150 tokens), repeated; `mix` = "
