@@ -125,8 +125,8 @@ def test_random_bytes_at_the_port_do_not_hurt_the_server(fake_server: ServerThre
 def test_sixty_seconds_at_twice_the_sustainable_rate(start_server) -> None:  # type: ignore[no-untyped-def]
     """Fake engine with a fixed cost per batch: capacity is known, so the offered load is 2x it."""
     batch, cost = 4, 0.05
-    capacity = batch / cost  # documents per second the server can sustain
-    server = start_server(fake_engine(delay=cost), max_batch=batch, max_pending=32)
+    capacity = batch / cost  # documents per second the server can sustain (one inference worker)
+    server = start_server(fake_engine(delay=cost), max_batch=batch, max_pending=32, inference_workers=1)
     text = "Blinken met Wang in Beijing on Monday."
     baseline = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(server.target)).ExtractEvents(
         pb.ExtractEventsRequest(document=pb.Document(id="b", text=text)), timeout=10

@@ -75,7 +75,10 @@ class NewsEventsServer:
         self.metrics = Metrics()
         self.metrics_port = 0
         self.servicer = EventExtractionServicer(
-            config.max_text_length, config.default_timeout_seconds, stream_window=config.max_batch, metrics=self.metrics
+            config.max_text_length,
+            config.default_timeout_seconds,
+            stream_window=config.max_batch * config.inference_workers,  # enough to keep every worker busy
+            metrics=self.metrics,
         )
         self.batcher: Batcher | None = None
         self.port = 0
