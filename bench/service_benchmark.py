@@ -16,6 +16,7 @@ one request at a time), and writes the table to --out.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -25,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -158,6 +160,18 @@ def start_server(port: int, naive: bool = False) -> tuple[subprocess.Popen[bytes
         time.sleep(0.05)
 
 
+@contextlib.contextmanager
+def serving(naive: bool = False) -> Iterator[tuple[subprocess.Popen[bytes], float, pb_grpc.EventExtractionServiceStub]]:
+    """The real server (or the naive peer) on a free port: (process, cold start, stub); stopped after."""
+    port = free_port()
+    proc, cold_start = start_server(port, naive)
+    try:
+        yield proc, cold_start, pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -194,11 +208,8 @@ def main() -> None:
 
 def measure(extractor: Extractor, articles: dict[str, list[str]], tokens: dict[str, int], requests: int):  # type: ignore[no-untyped-def]
     """One whole run: (rows, cold start, peak RSS of the server)."""
-    port, naive_port = free_port(), free_port()
-    proc, cold_start = start_server(port)
-    stub = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
     rows: list[tuple[str, str, dict[str, float]]] = []
-    try:
+    with serving() as (proc, cold_start, stub):
         for name, pool in articles.items():
             texts = workload(name, pool, requests)
             stub.ExtractEvents(pb.ExtractEventsRequest(document=pb.Document(text=texts[0])), timeout=600)
@@ -208,10 +219,7 @@ def measure(extractor: Extractor, articles: dict[str, list[str]], tokens: dict[s
             rows.append((name, BARE, bare_model(extractor, texts, tokens)))
             rows.append((name, PLAIN, plain_forward(extractor, texts, tokens)))
         rss = peak_rss_mb(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-    rows += naive_rows(naive_port, articles, requests, tokens)
+    rows += naive_rows(articles, requests, tokens)
     return rows, cold_start, rss
 
 
@@ -226,20 +234,15 @@ def workload(name: str, pool: list[str], requests: int) -> list[str]:
     return pool if name == "mix" else (pool * count)[:count]
 
 
-def naive_rows(port: int, articles: dict[str, list[str]], requests: int, tokens: dict[str, int]):  # type: ignore[no-untyped-def]
+def naive_rows(articles: dict[str, list[str]], requests: int, tokens: dict[str, int]):  # type: ignore[no-untyped-def]
     """The naive peer over the same calls, run after the real server has stopped (never both at once)."""
-    proc, _ = start_server(port, naive=True)
-    stub = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
     rows = []
-    try:
+    with serving(naive=True) as (_, _, stub):
         for name, pool in articles.items():
             texts = workload(name, pool, requests)
             stub.ExtractEvents(pb.ExtractEventsRequest(document=pb.Document(text=texts[0])), timeout=600)
             for concurrency in (1, 16):
                 rows.append((name, f"{NAIVE}, concurrency {concurrency}", unary(stub, texts, concurrency, tokens)))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
     return rows
 
 

@@ -55,7 +55,7 @@ def load_engine(config: ServerConfig) -> Engine:
 
     extractor = Extractor(config.model_dir, threads=config.threads or None, backend=config.backend)
     info = model_info(extractor.model.meta, extractor.model.card, config.max_text_length)
-    return Engine(extractor.extract_many, info, set_threads(config.threads or None), set_threads)
+    return Engine(extractor.extract_many, info, extractor.threads, set_threads)
 
 
 class NewsEventsServer:

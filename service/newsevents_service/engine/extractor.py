@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import torch
+
 from newsevents_service.model.artifacts import DEFAULT_ARTIFACT, LoadedModel, load_model, set_threads
 from newsevents_service.model.backends import DEFAULT_BACKEND, make_encoder
 from newsevents_service.model.inference import Encode, Predictor
@@ -42,9 +44,9 @@ class Extractor:
         backend: str = DEFAULT_BACKEND,
     ) -> None:
         """`backend`: "torch", or "onnx" for ONNX Runtime (the `onnx` extra; model.backends)."""
-        count = set_threads(threads)
+        self.threads = set_threads(threads)
         model = load_model(Path(model_dir))
-        self._init(model, batch_size, window, stride, make_encoder(model.network, backend, count))
+        self._init(model, batch_size, window, stride, make_encoder(model.network, backend, self.threads))
 
     @classmethod
     def from_loaded(
@@ -52,6 +54,7 @@ class Extractor:
     ) -> Extractor:
         """An extractor around an already loaded model (training's per-epoch evaluation)."""
         extractor = cls.__new__(cls)
+        extractor.threads = torch.get_num_threads()
         extractor._init(model, batch_size, window, stride)
         return extractor
 
