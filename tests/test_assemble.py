@@ -28,13 +28,16 @@ def assemble(
     roles: list[tuple[int, int, str]] = (),  # type: ignore[assignment]
     items: list[str] = (),  # type: ignore[assignment]
     trigger_confidence: float = 0.9,
+    context_roles: list[tuple[int, int, str]] = (),  # type: ignore[assignment]
 ) -> list[Event]:
-    """triggers/entities: (phrase, label); roles: (trigger index, entity index, role)."""
+    """triggers/entities: (phrase, label); roles: (trigger index, entity index, role); context_roles:
+    the same for entities of the sentence before the trigger's."""
     prediction = DocumentPrediction(
         entities=[_span(text, p, label) for p, label in entities],
         triggers=[_span(text, p, label, trigger_confidence) for p, label in triggers],
         aux=[_span(text, p, "ITEM") for p in items],
-        roles=[RolePrediction(t, e, role, 0.9) for t, e, role in roles],
+        roles=[RolePrediction(t, e, role, 0.9) for t, e, role in roles]
+        + [RolePrediction(t, e, role, 0.9, context=True) for t, e, role in context_roles],
         modality=["ASSERTED"] * len(triggers),
         action=["IMPOSE"] * len(triggers),
     )
@@ -159,3 +162,48 @@ def test_an_event_naming_no_participant_needs_a_confident_trigger() -> None:
         trigger_confidence=0.3,
     )
     assert len(weak_but_named) == 1
+
+
+def test_sentence_before_fills_only_roles_the_trigger_sentence_lacks() -> None:
+    text = "Officials of Australia and Britain met in Canberra. The participants agreed to share reactor data."
+    entities = [("Australia", "COUNTRY"), ("Britain", "COUNTRY")]
+    context = [(0, 0, "PARTY"), (0, 1, "PARTY")]
+    events = assemble(text, [("agreed", "AGREEMENT")], entities, context_roles=context)
+    assert [{p.name for p in e.details.parties} for e in events] == [{"Australia", "United Kingdom"}]  # type: ignore[union-attr]
+
+    text = "Officials of Australia and Britain met in Canberra. Japan and India agreed to share reactor data."
+    entities += [("Japan", "COUNTRY"), ("India", "COUNTRY")]
+    events = assemble(
+        text, [("agreed", "AGREEMENT")], entities, [(0, 2, "PARTY"), (0, 3, "PARTY")], context_roles=context
+    )
+    assert [{p.name for p in e.details.parties} for e in events] == [{"Japan", "India"}]  # type: ignore[union-attr]
+
+
+def test_participants_from_the_sentence_before_do_not_support_a_doubtful_trigger() -> None:
+    text = "Australia and Britain held talks. Withdrawal of Foreign Forces"
+    entities = [("Australia", "COUNTRY"), ("Britain", "COUNTRY")]
+    context = [(0, 0, "IMPOSER")]
+    assert assemble(text, [("Withdrawal", "SANCTION")], entities, context_roles=context, trigger_confidence=0.4) == []
+    assert len(assemble(text, [("Withdrawal", "SANCTION")], entities, context_roles=context)) == 1
+
+
+def test_bylines_and_credits_are_never_participants() -> None:
+    text = (
+        "By Lesley Wroughton WASHINGTON (Reuters) - The United States imposed sanctions on Sudan.\n"
+        "(Reporting by Arshad Mohammed; Editing by Susan Fenton)"
+    )
+    events = assemble(
+        text,
+        triggers=[("sanctions", "SANCTION")],
+        entities=[
+            ("Lesley Wroughton", "PERSON"),
+            ("United States", "COUNTRY"),
+            ("Sudan", "COUNTRY"),
+            ("Susan Fenton", "PERSON"),
+        ],
+        roles=[(0, 0, "IMPOSER"), (0, 1, "IMPOSER"), (0, 2, "TARGET"), (0, 3, "TARGET")],
+    )
+    sanction = events[0].details
+    assert isinstance(sanction, Sanction)
+    assert [p.name for p in sanction.imposers] == ["United States"]
+    assert [p.name for p in sanction.targets] == ["Sudan"]

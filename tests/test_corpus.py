@@ -73,3 +73,25 @@ def test_character_targets_cover_triggers_and_participants(documents: list[dict]
 
 def test_corpus_dir_is_where_training_reads() -> None:
     assert (ROOT / "data" / "corpus").is_dir() and Path(ROOT / "data" / "FORMAT.md").exists()
+
+
+def test_triggers_pair_with_the_sentence_before_only_when_asked() -> None:
+    doc = {
+        "id": "t1",
+        "text": "Australia and Britain met in Canberra. The participants agreed to share data. Japan waited.",
+        "entities": [
+            {"name": "Australia", "type": "COUNTRY", "country": "AUS", "aliases": []},
+            {"name": "Britain", "type": "COUNTRY", "country": "GBR", "aliases": []},
+            {"name": "Japan", "type": "COUNTRY", "country": "JPN", "aliases": []},
+        ],
+        "events": [
+            {
+                "type": "AGREEMENT",
+                "evidence": ["The participants agreed to share data"],
+                "triggers": ["agreed"],
+                "participants": [{"name": "Australia", "role": "PARTY"}, {"name": "Britain", "role": "PARTY"}],
+            }
+        ],
+    }
+    assert build_example(doc, context_sentences=False).roles == {}
+    assert build_example(doc).roles == {(0, 0): "PARTY", (0, 1): "PARTY"}

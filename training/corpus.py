@@ -95,7 +95,7 @@ def _within(text: str, needle: str, begin: int, end: int) -> int:
     return position
 
 
-def build_example(doc: dict) -> Example:
+def build_example(doc: dict, context_sentences: bool = True) -> Example:
     text = doc["text"]
     example = Example(doc["id"], text, split_sentences(text))
     example.entities = entity_spans(doc)
@@ -117,7 +117,7 @@ def build_example(doc: dict) -> Example:
             if position >= 0:
                 example.aux.append(Span(position, position + len(location or ""), "LOCATION"))
     _dedupe_aux(example)
-    _assign_roles(doc, example)
+    _assign_roles(doc, example, context_sentences)
     return example
 
 
@@ -130,17 +130,20 @@ def _dedupe_aux(example: Example) -> None:
     example.aux = sorted(chosen, key=lambda s: s.begin)
 
 
-def _assign_roles(doc: dict, example: Example) -> None:
-    """Pair every trigger with every entity mention of its sentence: the role, or NONE."""
+def _assign_roles(doc: dict, example: Example, context_sentences: bool) -> None:
+    """Pair every trigger with every entity mention of its sentence (and, with `context_sentences`,
+    of the sentence before: "The participants decided ..." after the sentence naming them): the
+    role, or NONE."""
     events = doc.get("events", [])
     mention_sentence = [sentence_index(example.sentences, m.begin) for m in example.entities]
     for t_index, trig in enumerate(example.triggers):
         s = sentence_index(example.sentences, trig.span.begin)
+        paired = {s, s - 1} if context_sentences else {s}
         roles = {p["name"]: p["role"] for p in events[trig.event].get("participants", [])}
         for m_index, mention in enumerate(example.entities):
-            if mention_sentence[m_index] == s:
+            if mention_sentence[m_index] in paired:
                 example.roles[(t_index, m_index)] = roles.get(mention.key, "NONE")
 
 
-def build_examples(docs: list[dict]) -> list[Example]:
-    return [build_example(doc) for doc in docs]
+def build_examples(docs: list[dict], context_sentences: bool = True) -> list[Example]:
+    return [build_example(doc, context_sentences) for doc in docs]

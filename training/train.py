@@ -53,6 +53,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--window", type=int, default=254)
     p.add_argument("--stride", type=int, default=192)
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument(
+        "--context-sentences",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also pair each trigger with the entities of the sentence before it",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_ARTIFACT)
     p.add_argument("--gold", type=Path, default=GOLD_DEV, help="gold dev set for per-epoch figures")
     return p.parse_args(argv)
@@ -122,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     train_docs = [d for d in docs if not is_dev(d["id"])]
     tokenizer = load_tokenizer()
     windows: list[WindowFeatures] = []
-    for example in build_examples(train_docs):
+    for example in build_examples(train_docs, args.context_sentences):
         windows.extend(window_features(tokenizer, example, args.window, args.stride))
     print(
         f"corpus: {len(docs)} documents, {len(train_docs)} for training, {len(windows)} windows; {threads} threads",
@@ -183,6 +189,7 @@ def model_meta(args: argparse.Namespace, docs: list[dict], train_docs: list[dict
         "roles": ROLES_BY_TYPE,
         "window": args.window,
         "stride": args.stride,
+        "context_sentences": args.context_sentences,
         "training": {
             "epochs": args.epochs,
             "seed": args.seed,

@@ -98,6 +98,15 @@ def _in_url(text: str, trig: SpanPrediction) -> bool:
     return "/" in chunk or "www." in chunk
 
 
+# A reporter's or editor's name ("By Lesley Wroughton", "Reporting by ...; Editing by ...") is
+# never a party to the news it credits.
+_CREDIT_BEFORE = re.compile(r"(?:^|\n)[ \t]*By\s+$|\b(?:[Rr]eporting|[Ee]diting|[Ww]riting) by\b[^.;\n]*$")
+
+
+def _is_credit(text: str, begin: int) -> bool:
+    return bool(_CREDIT_BEFORE.search(text, max(0, begin - 80), begin))
+
+
 @dataclass
 class _Mention:
     """One trigger with what its sentence says about the event."""
@@ -109,6 +118,8 @@ class _Mention:
     modality: str
     action: str
     roles: list[tuple[str, int, TextSpan, float]] = field(default_factory=list)  # role, cluster, mention, conf
+    # roles of entities in the sentence before: used only for a role the event's own sentences lack
+    context_roles: list[tuple[str, int, TextSpan, float]] = field(default_factory=list)
     date: TemporalExpression | None = None
     amounts: list[MoneyAmount] = field(default_factory=list)
     location: Place | None = None
@@ -141,10 +152,9 @@ class Assembler:
 
     def events(self) -> tuple[list[Event], list[Entity]]:
         mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers) if not _in_url(self.text, t)]
-        groups = [g for g in _fold_headlines(self._merge(mentions)) if _names_weapons(g)]
+        groups = [g for g in _fold_headlines(self._merge(mentions)) if _names_weapons(g) and _supported(g)]
         entities = self.resolver.entities()
-        events = [self._event("", group, entities) for group in groups]
-        events = [replace(e, id=f"ev{n + 1}") for n, e in enumerate(e for e in events if _supported(e))]
+        events = [replace(self._event("", group, entities), id=f"ev{n + 1}") for n, group in enumerate(groups)]
         used = {p.entity_id for ev in events for p in event_participants(ev)}
         return events, [e for e in entities if e.id in used]
 
@@ -161,9 +171,10 @@ class Assembler:
         )
         for role in self.roles_by_trigger.get(index, []):
             cluster = self.entity_cluster[role.entity]
-            if cluster is not None:
-                ent = self.prediction.entities[role.entity]
-                mention.roles.append((role.role, cluster, _span(self.text, ent.begin, ent.end), role.confidence))
+            ent = self.prediction.entities[role.entity]
+            if cluster is not None and not _is_credit(self.text, ent.begin):
+                found = (role.role, cluster, _span(self.text, ent.begin, ent.end), role.confidence)
+                (mention.context_roles if role.context else mention.roles).append(found)
         mention.headline = s_index == 0 and self.text[s_end : s_end + 2].strip(" \t\r").startswith("\n")
         mention.roles += self._listed_participants(trig.label, s_end)
         mention.date = self._date(s_index, trig, mention.modality == "PLANNED")
@@ -253,6 +264,12 @@ class Assembler:
                 key = (role, cluster)
                 if key not in participants or participants[key].confidence < conf:
                     participants[key] = self._participant(entities[cluster], span, conf)
+        present = {role for role, _ in participants}
+        for m in group:
+            for role, cluster, span, conf in m.context_roles:
+                key = (role, cluster)
+                if role not in present and (key not in participants or participants[key].confidence < conf):
+                    participants[key] = self._participant(entities[cluster], span, conf)
         by_role: dict[str, list[Participant]] = {}
         for (role, _), p in participants.items():
             by_role.setdefault(role, []).append(p)
@@ -339,13 +356,13 @@ def _agents_clash(group: list[_Mention], other: list[_Mention]) -> bool:
     return bool(ours and theirs and not ours & theirs)
 
 
-# A trigger whose event names no participant anywhere ("Withdrawal of Foreign Forces", "signed on
-# to the letter") is kept only when the network is fairly sure of it.
+# A trigger whose event names no participant in its own sentences ("Withdrawal of Foreign Forces",
+# "signed on to the letter") is kept only when the network is fairly sure of it.
 MIN_CONFIDENCE_WITHOUT_PARTICIPANTS = 0.5
 
 
-def _supported(event: Event) -> bool:
-    return bool(event_participants(event)) or event.confidence >= MIN_CONFIDENCE_WITHOUT_PARTICIPANTS
+def _supported(group: list[_Mention]) -> bool:
+    return any(m.roles for m in group) or max(m.confidence for m in group) >= MIN_CONFIDENCE_WITHOUT_PARTICIPANTS
 
 
 def _names_weapons(group: list[_Mention]) -> bool:

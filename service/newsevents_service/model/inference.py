@@ -44,6 +44,7 @@ class RolePrediction:
     entity: int  # index into entities
     role: str
     confidence: float
+    context: bool = False  # the entity is in the sentence before the trigger's, not in its own
 
 
 @dataclass
@@ -218,6 +219,7 @@ class Predictor:
         stride: int = 192,
         batch_size: int = 16,
         encode: Encode | None = None,
+        context_sentences: bool | None = None,
     ) -> None:
         self.model = model
         self.network = model.network
@@ -226,6 +228,9 @@ class Predictor:
         self.window = window
         self.stride = stride
         self.batch_size = batch_size
+        self.context_sentences = (
+            bool(model.meta.get("context_sentences", False)) if context_sentences is None else context_sentences
+        )
         # Tuned on the corpus's own dev split after training (training.tune), stored with the model.
         self.trigger_threshold = float(model.meta.get("trigger_o_threshold", 0.5))
         self.allowed_roles = {
@@ -314,14 +319,17 @@ class Predictor:
         result.action = [ACTIONS[i] for i in action.argmax(-1).tolist()]
 
     def _role_pairs(self, job: _Job, result: DocumentPrediction) -> list[_Pair]:
-        """Every (trigger, entity) pair of one sentence, in the first window holding both (the
-        trigger's owner window first); grouped by window."""
+        """Every (trigger, entity) pair of one sentence (and, with `context_sentences`, of the
+        sentence before), in the first window holding both (the trigger's owner window first);
+        grouped by window."""
         by_sentence: dict[int, list[int]] = {}
         for e_index, ent in enumerate(result.entities):
             by_sentence.setdefault(sentence_index(job.sentences, ent.begin), []).append(e_index)
         pairs: dict[int, list[_Pair]] = {}
         for t_index, trig in enumerate(result.triggers):
-            for e_index in by_sentence.get(sentence_index(job.sentences, trig.begin), []):
+            s_index = sentence_index(job.sentences, trig.begin)
+            before = by_sentence.get(s_index - 1, []) if self.context_sentences and s_index > 0 else []
+            for e_index in [*by_sentence.get(s_index, []), *before]:
                 ent = result.entities[e_index]
                 for w_index in [job.owner[trig.first_token], *range(len(job.windows))]:
                     t_span = self._window_span(job, trig, w_index)
@@ -348,4 +356,7 @@ class Predictor:
         confidence = scores.gather(1, best[:, None]).squeeze(1) / scores.sum(-1)
         for pair, role, conf in zip(pairs, best.tolist(), confidence.tolist(), strict=True):
             if ROLES[role] != "NONE":
-                result.roles.append(RolePrediction(pair.trigger, pair.entity, ROLES[role], conf))
+                context = sentence_index(job.sentences, result.entities[pair.entity].begin) != sentence_index(
+                    job.sentences, result.triggers[pair.trigger].begin
+                )
+                result.roles.append(RolePrediction(pair.trigger, pair.entity, ROLES[role], conf, context))

@@ -48,7 +48,7 @@ _ALIASES = {
     "CHN": ["People's Republic of China", "PRC", "Beijing", "Mainland China"],
     "KOR": ["Republic of Korea", "ROK", "Seoul"],
     "PRK": ["DPRK", "Pyongyang"],
-    "IRN": ["Tehran", "Islamic Republic of Iran"],
+    "IRN": ["Tehran", "Islamic Republic of Iran", "Islamic Republic", "the Islamic Republic"],
     "TWN": ["Taipei"],
     "JPN": ["Tokyo"],
     "IND": ["New Delhi"],
