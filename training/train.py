@@ -40,7 +40,7 @@ from .model_card import write_card
 from .tune import tune_threshold
 
 GOLD_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "gold" / "dev.jsonl"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
