@@ -84,3 +84,15 @@ def test_a_demonym_tagged_as_a_country_is_that_country_not_a_second_entity() -> 
     ]
     assert clusters[0] is not None and clusters[0] == clusters[1]
     assert [(e.name, e.country_code) for e in resolver.entities()] == [("Australia", "AUS")]
+
+
+def test_title_inside_the_mention_is_the_title() -> None:
+    text = "U.S. Commerce Secretary Gina Raimondo met Prime Minister Draghi. Commerce Secretary Raimondo left."
+    resolver = EntityResolver(text)
+    for phrase, title in [
+        ("U.S. Commerce Secretary Gina Raimondo", "Commerce Secretary"),
+        ("Prime Minister Draghi", "Prime Minister"),
+        ("Raimondo", "Commerce Secretary"),
+    ]:
+        begin = text.index(phrase) if phrase != "Raimondo" else text.rindex(phrase)
+        assert resolver.title(TextSpan(phrase, begin, begin + len(phrase))) == title

@@ -127,13 +127,17 @@ class EntityResolver:
         return demonym_country(before) or demonym_country(span.text)
 
     def title(self, span: TextSpan) -> str:
-        """Title words right before a person's mention ("Commerce Secretary")."""
-        before = self.text[max(0, span.begin - 60) : span.begin].split()
-        words: list[str] = []
-        for word in reversed(before):
-            if word.lower().strip(",") not in _TITLE_WORDS or word.endswith(","):
-                break
-            words.insert(0, word)
+        """Title words right before a person's mention ("Commerce Secretary"), or leading it when the
+        tagger took them into the mention ("Prime Minister Draghi")."""
+        name = bare_name(span.text)
+        if name and span.text.endswith(name) and span.text != name:
+            words = span.text[: len(span.text) - len(name)].split()
+        else:
+            words = []
+            for word in reversed(self.text[max(0, span.begin - 60) : span.begin].split()):
+                if word.lower().strip(",") not in _TITLE_WORDS or word.endswith(","):
+                    break
+                words.insert(0, word)
         while words and words[0].lower() in _AFFILIATION_WORDS - {"nato"}:
             words.pop(0)
         return " ".join(words)
