@@ -143,12 +143,17 @@ class Assembler:
         self.prediction = prediction
         self.reference = reference
         self.resolver = EntityResolver(text)
-        self.entity_cluster = [self.resolver.add(_span(text, e.begin, e.end), e.label) for e in prediction.entities]
+        self.entity_cluster = [self._cluster(e) for e in prediction.entities]
         self.roles_by_trigger: dict[int, list[RolePrediction]] = {}
         for role in prediction.roles:
             self.roles_by_trigger.setdefault(role.trigger, []).append(role)
         self.amounts_by_sentence: dict[int, list[MoneyAmount]] = {}
         self._date_cache: dict[tuple[int, bool], list[TemporalExpression]] = {}
+
+    def _cluster(self, ent: SpanPrediction) -> int | None:
+        """The entity's cluster, or None for a mention that can be no participant (a byline)."""
+        cluster = self.resolver.add(_span(self.text, ent.begin, ent.end), ent.label)
+        return None if _is_credit(self.text, ent.begin) else cluster
 
     def events(self) -> tuple[list[Event], list[Entity]]:
         mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers) if not _in_url(self.text, t)]
@@ -171,8 +176,8 @@ class Assembler:
         )
         for role in self.roles_by_trigger.get(index, []):
             cluster = self.entity_cluster[role.entity]
-            ent = self.prediction.entities[role.entity]
-            if cluster is not None and not _is_credit(self.text, ent.begin):
+            if cluster is not None:
+                ent = self.prediction.entities[role.entity]
                 found = (role.role, cluster, _span(self.text, ent.begin, ent.end), role.confidence)
                 (mention.context_roles if role.context else mention.roles).append(found)
         mention.headline = s_index == 0 and self.text[s_end : s_end + 2].strip(" \t\r").startswith("\n")
@@ -259,17 +264,20 @@ class Assembler:
     def _event(self, event_id: str, group: list[_Mention], entities: list[Entity]) -> Event:
         first = group[0]
         participants: dict[tuple[str, int], Participant] = {}
+
+        def keep_best(role: str, cluster: int, span: TextSpan, conf: float) -> None:
+            key = (role, cluster)
+            if key not in participants or participants[key].confidence < conf:
+                participants[key] = self._participant(entities[cluster], span, conf)
+
         for m in group:
-            for role, cluster, span, conf in m.roles:
-                key = (role, cluster)
-                if key not in participants or participants[key].confidence < conf:
-                    participants[key] = self._participant(entities[cluster], span, conf)
+            for found in m.roles:
+                keep_best(*found)
         present = {role for role, _ in participants}
         for m in group:
-            for role, cluster, span, conf in m.context_roles:
-                key = (role, cluster)
-                if role not in present and (key not in participants or participants[key].confidence < conf):
-                    participants[key] = self._participant(entities[cluster], span, conf)
+            for found in m.context_roles:
+                if found[0] not in present:
+                    keep_best(*found)
         by_role: dict[str, list[Participant]] = {}
         for (role, _), p in participants.items():
             by_role.setdefault(role, []).append(p)

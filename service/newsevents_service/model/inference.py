@@ -173,6 +173,7 @@ class _Pair(NamedTuple):
     entity: int  # index into entities
     trigger_span: WindowSpan
     entity_span: WindowSpan  # in the same window
+    context: bool  # the entity is in the sentence before the trigger's
 
 
 @dataclass
@@ -219,7 +220,6 @@ class Predictor:
         stride: int = 192,
         batch_size: int = 16,
         encode: Encode | None = None,
-        context_sentences: bool | None = None,
     ) -> None:
         self.model = model
         self.network = model.network
@@ -228,9 +228,7 @@ class Predictor:
         self.window = window
         self.stride = stride
         self.batch_size = batch_size
-        self.context_sentences = (
-            bool(model.meta.get("context_sentences", False)) if context_sentences is None else context_sentences
-        )
+        self.context_sentences = bool(model.meta.get("context_sentences", False))
         # Tuned on the corpus's own dev split after training (training.tune), stored with the model.
         self.trigger_threshold = float(model.meta.get("trigger_o_threshold", 0.5))
         self.allowed_roles = {
@@ -329,13 +327,14 @@ class Predictor:
         for t_index, trig in enumerate(result.triggers):
             s_index = sentence_index(job.sentences, trig.begin)
             before = by_sentence.get(s_index - 1, []) if self.context_sentences and s_index > 0 else []
-            for e_index in [*by_sentence.get(s_index, []), *before]:
+            candidates = [(e, False) for e in by_sentence.get(s_index, [])] + [(e, True) for e in before]
+            for e_index, context in candidates:
                 ent = result.entities[e_index]
                 for w_index in [job.owner[trig.first_token], *range(len(job.windows))]:
                     t_span = self._window_span(job, trig, w_index)
                     e_span = self._window_span(job, ent, w_index)
                     if t_span and e_span:
-                        pairs.setdefault(w_index, []).append(_Pair(t_index, e_index, t_span, e_span))
+                        pairs.setdefault(w_index, []).append(_Pair(t_index, e_index, t_span, e_span, context))
                         break
         return [pair for rows in pairs.values() for pair in rows]
 
@@ -356,7 +355,4 @@ class Predictor:
         confidence = scores.gather(1, best[:, None]).squeeze(1) / scores.sum(-1)
         for pair, role, conf in zip(pairs, best.tolist(), confidence.tolist(), strict=True):
             if ROLES[role] != "NONE":
-                context = sentence_index(job.sentences, result.entities[pair.entity].begin) != sentence_index(
-                    job.sentences, result.triggers[pair.trigger].begin
-                )
-                result.roles.append(RolePrediction(pair.trigger, pair.entity, ROLES[role], conf, context))
+                result.roles.append(RolePrediction(pair.trigger, pair.entity, ROLES[role], conf, pair.context))
