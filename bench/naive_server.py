@@ -1,6 +1,6 @@
 """The naive peer, served: the same model behind the same gRPC method, the way it is often served first.
 
-usage: python -m bench.naive_server --port PORT [--workers 16]
+usage: python -m bench.naive_server --port PORT [--workers 16] [--backend torch|onnx|cuda]
 
 A synchronous `grpc.server` with a thread pool; every call runs the engine on its own document in
 its own handler thread (one forward per request over the article's windows, float32, torch's
@@ -22,6 +22,7 @@ from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 from newsevents_service.api import convert
 from newsevents_service.api.validation import to_engine_request
 from newsevents_service.engine.extractor import Extractor
+from newsevents_service.model.backends import BACKENDS, DEFAULT_BACKEND
 
 MAX_TEXT_LENGTH = 1_000_000
 
@@ -42,8 +43,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="runtime of the encoder")
     args = parser.parse_args()
-    extractor = Extractor()
+    extractor = Extractor(backend=args.backend)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=args.workers))
     servicer = NaiveServicer(extractor)  # type: ignore[abstract]  # only ExtractEvents is benchmarked
     pb_grpc.add_EventExtractionServiceServicer_to_server(servicer, server)

@@ -1,6 +1,7 @@
 """Benchmark the real server against the bare model and a naive peer, on this machine.
 
 usage: python -m bench.service_benchmark [--requests N] [--repeats 3] [--out docs/performance.md]
+                                         [--backend torch|onnx|cuda]
 
 Starts `newsevents-server` as a separate process and measures, for the AP sample article
 (~1,100 tokens), for short articles (~150 tokens) and for a mix of short and long (~5,000 tokens)
@@ -40,6 +41,7 @@ from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.engine.sentences import split_sentences
 from newsevents_service.model.artifacts import set_threads
+from newsevents_service.model.backends import BACKENDS, DEFAULT_BACKEND
 from newsevents_service.model.windows import make_windows, tokenize
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -121,6 +123,7 @@ def bare_model(extractor: Extractor, texts: list[str], tokens: dict[str, int]) -
 def plain_forward(extractor: Extractor, texts: list[str], tokens: dict[str, int]) -> dict[str, float]:
     """The encoder alone: a plain transformers forward per 510-token window, float32, one at a time."""
     model = extractor.model.network.encoder  # the same fine-tuned weights, float32
+    device = next(model.parameters()).device  # the GPU with --backend cuda
     tokenizer = extractor.model.tokenizer
     latencies = []
     started = time.perf_counter()
@@ -130,12 +133,14 @@ def plain_forward(extractor: Extractor, texts: list[str], tokens: dict[str, int]
         for w in make_windows(len(ids), 510, 384):
             chunk = torch.tensor([[tokenizer.cls_token_id, *ids[w.start : w.end], tokenizer.sep_token_id]])
             with torch.no_grad():
-                model(input_ids=chunk)
+                model(input_ids=chunk.to(device)).last_hidden_state.cpu()
         latencies.append(time.perf_counter() - t0)
     return summarise(latencies, time.perf_counter() - started, sum(tokens[t] for t in texts), len(texts))
 
 
-def start_server(port: int, naive: bool = False) -> tuple[subprocess.Popen[bytes], float]:
+def start_server(
+    port: int, naive: bool = False, backend: str = DEFAULT_BACKEND
+) -> tuple[subprocess.Popen[bytes], float]:
     env = {
         **os.environ,
         "NEWSEVENTS_PORT": str(port),
@@ -143,9 +148,11 @@ def start_server(port: int, naive: bool = False) -> tuple[subprocess.Popen[bytes
         "NEWSEVENTS_METRICS_PORT": "-1",
         "NEWSEVENTS_LOG_LEVEL": "WARNING",
         "NEWSEVENTS_MAX_PENDING": "256",
+        "NEWSEVENTS_BACKEND": backend,
     }
     started = time.perf_counter()
-    command = ["bench.naive_server", "--port", str(port)] if naive else ["newsevents_service.api.server"]
+    naive_command = ["bench.naive_server", "--port", str(port), "--backend", backend]
+    command = naive_command if naive else ["newsevents_service.api.server"]
     proc = subprocess.Popen([sys.executable, "-m", *command], env=env)
     health = health_pb2_grpc.HealthStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
     while True:
@@ -161,10 +168,12 @@ def start_server(port: int, naive: bool = False) -> tuple[subprocess.Popen[bytes
 
 
 @contextlib.contextmanager
-def serving(naive: bool = False) -> Iterator[tuple[subprocess.Popen[bytes], float, pb_grpc.EventExtractionServiceStub]]:
+def serving(
+    naive: bool = False, backend: str = DEFAULT_BACKEND
+) -> Iterator[tuple[subprocess.Popen[bytes], float, pb_grpc.EventExtractionServiceStub]]:
     """The real server (or the naive peer) on a free port: (process, cold start, stub); stopped after."""
     port = free_port()
-    proc, cold_start = start_server(port, naive)
+    proc, cold_start = start_server(port, naive, backend)
     try:
         yield proc, cold_start, pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
     finally:
@@ -179,6 +188,12 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def gpu_note(backend: str) -> str:
+    if backend != "cuda":
+        return ""
+    return f", encoder on {torch.cuda.get_device_name()} (`--backend cuda`, float32; heads and decoding on the CPU)"
+
+
 def fmt(r: dict[str, float]) -> str:
     return (
         f"{r['articles_per_s']:.2f} | {r['tokens_per_s']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
@@ -191,25 +206,26 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=16, help="articles per measurement")
     parser.add_argument("--repeats", type=int, default=3, help="whole runs; the table shows each figure's median")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "performance.md")
+    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="the encoder's runtime, all rows")
     args = parser.parse_args()
     threads = set_threads()
-    extractor = Extractor()
+    extractor = Extractor(backend=args.backend)
     articles = pick_articles(extractor.model.tokenizer)
     tokens = {t: len(tokenize(extractor.model.tokenizer, t).ids) for ts in articles.values() for t in ts}
-    runs = [measure(extractor, articles, tokens, args.requests) for _ in range(max(1, args.repeats))]
+    runs = [measure(extractor, articles, tokens, args.requests, args.backend) for _ in range(max(1, args.repeats))]
     rows = [
         (name, label, {k: statistics.median(run[0][i][2][k] for run in runs) for k in result})
         for i, (name, label, result) in enumerate(runs[0][0])
     ]
     cold_start = statistics.median(run[1] for run in runs)
     rss = max(run[2] for run in runs)
-    write_report(args.out, rows, cold_start, rss, threads, articles, tokens, len(runs))
+    write_report(args.out, rows, cold_start, rss, threads, articles, tokens, len(runs), args.backend)
 
 
-def measure(extractor: Extractor, articles: dict[str, list[str]], tokens: dict[str, int], requests: int):  # type: ignore[no-untyped-def]
+def measure(extractor: Extractor, articles: dict[str, list[str]], tokens: dict[str, int], requests: int, backend: str):  # type: ignore[no-untyped-def]
     """One whole run: (rows, cold start, peak RSS of the server)."""
     rows: list[tuple[str, str, dict[str, float]]] = []
-    with serving() as (proc, cold_start, stub):
+    with serving(backend=backend) as (proc, cold_start, stub):
         for name, pool in articles.items():
             texts = workload(name, pool, requests)
             stub.ExtractEvents(pb.ExtractEventsRequest(document=pb.Document(text=texts[0])), timeout=600)
@@ -219,7 +235,7 @@ def measure(extractor: Extractor, articles: dict[str, list[str]], tokens: dict[s
             rows.append((name, BARE, bare_model(extractor, texts, tokens)))
             rows.append((name, PLAIN, plain_forward(extractor, texts, tokens)))
         rss = peak_rss_mb(proc.pid)
-    rows += naive_rows(articles, requests, tokens)
+    rows += naive_rows(articles, requests, tokens, backend)
     return rows, cold_start, rss
 
 
@@ -234,10 +250,10 @@ def workload(name: str, pool: list[str], requests: int) -> list[str]:
     return pool if name == "mix" else (pool * count)[:count]
 
 
-def naive_rows(articles: dict[str, list[str]], requests: int, tokens: dict[str, int]):  # type: ignore[no-untyped-def]
+def naive_rows(articles: dict[str, list[str]], requests: int, tokens: dict[str, int], backend: str):  # type: ignore[no-untyped-def]
     """The naive peer over the same calls, run after the real server has stopped (never both at once)."""
     rows = []
-    with serving(naive=True) as (_, _, stub):
+    with serving(naive=True, backend=backend) as (_, _, stub):
         for name, pool in articles.items():
             texts = workload(name, pool, requests)
             stub.ExtractEvents(pb.ExtractEventsRequest(document=pb.Document(text=texts[0])), timeout=600)
@@ -246,7 +262,9 @@ def naive_rows(articles: dict[str, list[str]], requests: int, tokens: dict[str, 
     return rows
 
 
-def write_report(out: Path, rows, cold_start: float, rss: float, threads: int, articles, tokens, runs: int) -> None:  # type: ignore[no-untyped-def]
+def write_report(  # type: ignore[no-untyped-def]
+    out: Path, rows, cold_start: float, rss: float, threads: int, articles, tokens, runs: int, backend: str
+) -> None:
     def get(name: str, label: str) -> dict[str, float]:
         return next(r for n, lab, r in rows if n == name and lab == label)
 
@@ -255,7 +273,8 @@ def write_report(out: Path, rows, cold_start: float, rss: float, threads: int, a
         "",
         f"Measured {dt.date.today().isoformat()} by `python -m bench.service_benchmark` on {cpu_model()}, "
         f"{len(os.sched_getaffinity(0))} cores available, torch {torch.__version__} with {threads} threads, "
-        f"Python {platform.python_version()}. One server process on loopback; clients in the benchmark process. "
+        f"Python {platform.python_version()}{gpu_note(backend)}. One server process on loopback; clients in the "
+        "benchmark process. "
         f"Every figure is the median of {runs} whole runs.",
         "",
         f"Inputs: `sample` = the AP sample article ({tokens[articles['sample'][0]]} tokens), repeated; "

@@ -60,6 +60,24 @@ def test_onnx_backend_finds_the_same_events_as_torch(
     assert sum(len(r.events) for r in with_torch) >= 5
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA build of torch and a GPU")
+def test_cuda_backend_finds_the_same_events_as_torch(extractor: Extractor, gold_dev: list[dict]) -> None:
+    docs = [d for d in gold_dev if d["id"] == SAMPLE_ID or d["id"].startswith(("sd-", "wh-"))][:7]
+    requests = [Request(d["text"], dt.date.fromisoformat(d["publication_date"])) for d in docs]
+    with_cuda = Extractor(backend="cuda").extract_many(requests)
+    with_torch = extractor.extract_many(requests)
+    unscored = [[_unscored(e) for e in r.events] for r in with_torch]
+    assert [[_unscored(e) for e in r.events] for r in with_cuda] == unscored
+    for cuda_result, torch_result in zip(with_cuda, with_torch, strict=True):
+        assert _confidences(cuda_result) == pytest.approx(_confidences(torch_result), abs=1e-3)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is visible")
+def test_cuda_backend_without_a_gpu_is_refused_clearly(extractor: Extractor) -> None:
+    with pytest.raises(RuntimeError, match="needs a CUDA build of torch and a visible GPU"):
+        make_encoder(extractor.model.network, "cuda")
+
+
 def test_unknown_backend_is_refused(extractor: Extractor) -> None:
     with pytest.raises(ValueError, match="unknown backend"):
         make_encoder(extractor.model.network, "tensorrt")

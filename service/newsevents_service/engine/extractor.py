@@ -43,7 +43,7 @@ class Extractor:
         stride: int = 192,
         backend: str = DEFAULT_BACKEND,
     ) -> None:
-        """`backend`: "torch", or "onnx" for ONNX Runtime (the `onnx` extra; model.backends)."""
+        """`backend`: "torch", "onnx" for ONNX Runtime (the `onnx` extra) or "cuda" (model.backends)."""
         self.threads = set_threads(threads)
         model = load_model(Path(model_dir))
         self._init(model, batch_size, window, stride, make_encoder(model.network, backend, self.threads))

@@ -1,12 +1,15 @@
-"""Which runtime runs the encoder's forward passes: torch (the default) or ONNX Runtime (the
-optional `onnx` extra). The heads and decoding always run in torch."""
+"""Which runtime runs the encoder's forward passes: torch on the CPU (the default), ONNX Runtime
+(the optional `onnx` extra), or torch on a CUDA GPU. The heads and decoding always run in torch on
+the CPU."""
 
 from __future__ import annotations
+
+import torch
 
 from .inference import Encode
 from .network import EventModel
 
-BACKENDS = ("torch", "onnx")
+BACKENDS = ("torch", "onnx", "cuda")
 DEFAULT_BACKEND = "torch"
 
 
@@ -22,4 +25,22 @@ def make_encoder(network: EventModel, backend: str = DEFAULT_BACKEND, threads: i
                 f"backend 'onnx' needs onnxruntime and onnx: pip install 'newsevents-service[onnx]' ({error})"
             ) from error
         return onnx_encoder(network.encoder, threads)
+    if backend == "cuda":
+        return cuda_encoder(network)
     raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def cuda_encoder(network: EventModel) -> Encode:
+    """The encoder moved to the GPU (float32, as on the CPU); hidden states come back to the CPU,
+    where the heads and decoding run."""
+    if not torch.cuda.is_available():
+        raise RuntimeError("backend 'cuda' needs a CUDA build of torch and a visible GPU")
+    device = torch.device("cuda")
+    encoder = network.encoder
+    encoder.to(device)  # type: ignore[arg-type]  # transformers' typed wrapper of Module.to
+
+    def encode(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        ids, mask = input_ids.to(device, non_blocking=True), attention_mask.to(device, non_blocking=True)
+        return encoder(input_ids=ids, attention_mask=mask).last_hidden_state.float().cpu()
+
+    return encode
