@@ -207,3 +207,27 @@ def test_bylines_and_credits_are_never_participants() -> None:
     assert isinstance(sanction, Sanction)
     assert [p.name for p in sanction.imposers] == ["United States"]
     assert [p.name for p in sanction.targets] == ["Sudan"]
+
+
+def test_a_datelines_date_is_not_the_events() -> None:
+    text = "WASHINGTON, July 9 - Delegations from the two countries met with the adviser on Thursday."
+    date = assemble(text, [("met", "MEETING")])[0].date
+    assert date is not None and date.value == "2022-07-07"
+    text = "Delegations from the two countries met with the adviser on July 8 - a first."
+    date = assemble(text, [("met", "MEETING")])[0].date
+    assert date is not None and date.value == "2022-07-08"
+
+
+def test_an_agreement_reached_during_a_dated_meeting_takes_its_date() -> None:
+    triggers = [("met", "MEETING"), ("meeting", "MEETING"), ("agreed", "AGREEMENT")]
+    text = "The Joint Steering Group met on December 9. During the meeting, participants agreed to deepen cooperation."
+    agreement = assemble(text, triggers)[-1]
+    assert agreement.date is not None and agreement.date.value == "2021-12-09"
+    text = "The Joint Steering Group met on December 9. The meeting reviewed what was agreed in the spring talks."
+    assert assemble(text, triggers)[-1].date is None  # named with the meeting, not reached at it
+
+
+def test_meetings_carry_no_amounts() -> None:
+    text = "Pakistan's talks with the IMF on unlocking a stalled $1.1 billion tranche began on Tuesday."
+    assert assemble(text, [("talks", "MEETING")])[0].amounts == ()
+    assert assemble(text, [("tranche", "AGREEMENT")])[0].amounts[0].value == 1.1e9

@@ -50,6 +50,29 @@ def test_future_weekday_looks_forward() -> None:
     assert [d.value for d in find_dates("held talks on Thursday", REF, context_future=False)] == ["2023-08-24"]
 
 
+def test_a_past_tense_verb_dates_back_even_in_a_sentence_about_plans() -> None:
+    # "has approved a possible sale ..., the agency said on Wednesday": the sale is planned, the saying past
+    assert [d.value for d in find_dates("the agency said on Thursday", REF, context_future=True)] == ["2023-08-24"]
+    assert [d.value for d in find_dates("a plan unveiled Thursday", REF, context_future=True)] == ["2023-08-24"]
+    assert [d.value for d in find_dates("it will be signed on Thursday", REF, context_future=True)] == ["2023-08-31"]
+    assert [d.value for d in find_dates("talks expected on Thursday", REF, context_future=True)] == ["2023-08-31"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reference", "value"),
+    [
+        ("he had spoken with Li over the weekend", REF, "2023-08-26/2023-08-27"),
+        ("they will meet over the weekend", REF, "2023-09-02/2023-09-03"),
+        ("talks next weekend", REF, "2023-09-02/2023-09-03"),
+        ("they met this weekend", dt.date(2023, 8, 27), "2023-08-26/2023-08-27"),
+        ("they met last weekend", dt.date(2023, 8, 26), "2023-08-19/2023-08-20"),
+    ],
+)
+def test_weekend_is_an_interval_of_two_days(text: str, reference: dt.date, value: str) -> None:
+    future = " will " in f" {text} "
+    assert [d.value for d in find_dates(text, reference, context_future=future)] == [value]
+
+
 def test_dateline() -> None:
     assert find_dateline("BEIJING (AP) — Monday, Aug. 28, 2023 — Commerce Secretary") == REF
     assert find_dateline("no date here at all") is None

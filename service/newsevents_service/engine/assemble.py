@@ -72,6 +72,21 @@ def _is_period_bound(text: str, date_begin: int, sentence_begin: int) -> bool:
     return since is not None and not _CLAUSE_START.search(since.group("clause"))
 
 
+# "WASHINGTON, July 7 - ...", "SAN DIEGO, March 14 (Reuters) - ...", "BEIJING (AP) — Monday, Aug. 28,
+# 2023": the dateline's date is the publication date, not the date of what the sentence reports.
+_DATELINE_HEAD = re.compile(
+    r"^[\s\"“]*[A-Z][A-Z.'’ -]*[A-Z](?:,\s*[A-Z][A-Za-z.]+)?\s*(?:\([A-Za-z ]+\)\s*)?[,—–-]?\s*"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s*)?$"
+)
+_DATELINE_TAIL = re.compile(r"^\s*(?:\([A-Za-z ]+\)\s*)?(?:[—–-]|$)")
+
+
+def _in_dateline(text: str, sentence_begin: int, sentence_end: int, date: TextSpan) -> bool:
+    return bool(
+        _DATELINE_HEAD.match(text[sentence_begin : date.begin]) and _DATELINE_TAIL.match(text[date.end : sentence_end])
+    )
+
+
 def _in_fronted_clause(text: str, sentence_begin: int, amount_begin: int, trigger_begin: int) -> bool:
     clause = _FRONTED_CLAUSE.match(text, sentence_begin)
     return clause is not None and amount_begin < clause.end() <= trigger_begin
@@ -158,6 +173,7 @@ class Assembler:
     def events(self) -> tuple[list[Event], list[Entity]]:
         mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers) if not _in_url(self.text, t)]
         groups = [g for g in _fold_headlines(self._merge(mentions)) if _names_weapons(g) and _supported(g)]
+        _date_agreements_by_their_meetings(groups)
         entities = self.resolver.entities()
         events = [replace(self._event("", group, entities), id=f"ev{n + 1}") for n, group in enumerate(groups)]
         used = {p.entity_id for ev in events for p in event_participants(ev)}
@@ -222,6 +238,7 @@ class Assembler:
             for d in self._date_cache[key]
             if not _is_period_bound(self.text, d.span.begin, begin)
             and not _in_relative_clause_on_another_noun(self.text[trig.end : d.span.begin])
+            and not _in_dateline(self.text, begin, end, d.span)
         ]
         if not candidates:
             return None
@@ -283,7 +300,7 @@ class Assembler:
             by_role.setdefault(role, []).append(p)
         date = next((m.date for m in group if m.date), None)
         location = next((m.location for m in group if m.location), None)
-        amounts = _unique_amounts([a for m in group for a in m.amounts])
+        amounts = _unique_amounts([a for m in group for a in m.amounts]) if first.type != "MEETING" else []
         return Event(
             id=event_id,
             type=EventType(first.type),
@@ -367,6 +384,30 @@ def _agents_clash(group: list[_Mention], other: list[_Mention]) -> bool:
 # A trigger whose event names no participant in its own sentences ("Withdrawal of Foreign Forces",
 # "signed on to the letter") is kept only when the network is fairly sure of it.
 MIN_CONFIDENCE_WITHOUT_PARTICIPANTS = 0.5
+
+
+_DURING = re.compile(r"\b(?:during|at|in|on the (?:sidelines|margins) of)\s+(?:\S+\s+){0,6}$", re.IGNORECASE)
+
+
+def _date_agreements_by_their_meetings(groups: list[list[_Mention]]) -> None:
+    """An undated agreement takes the date of the dated meeting it was reached at, when one of its
+    sentences says so ("agreed during a four-hour meeting", the meeting dated elsewhere):
+    ANNOTATION.md's "a sentence tying it to a dated event". Set on the agreement's first mention."""
+    meetings = [g for g in groups if g[0].type == "MEETING" and any(m.date for m in g)]
+    for group in groups:
+        if group[0].type != "AGREEMENT" or any(m.date for m in group):
+            continue
+        sentences = {m.sentence.begin for m in group}
+        for meeting in meetings:
+            if any(m.sentence.begin in sentences and _held_at(m) for m in meeting):
+                group[0].date = next(m.date for m in meeting if m.date)
+                break
+
+
+def _held_at(meeting: _Mention) -> bool:
+    """Whether the meeting's trigger is introduced as where something happened ("during the meeting")."""
+    before = meeting.sentence.text[: meeting.trigger.begin - meeting.sentence.begin]
+    return bool(_DURING.search(before))
 
 
 def _supported(group: list[_Mention]) -> bool:

@@ -65,6 +65,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("in_month", re.compile(rf"(?<=\b[Ii]n\s){_MONTH}\b(?!\s+\d)")),
     ("shift_unit", re.compile(rf"\b{_SHIFT}\s+(?P<unit>week|month|year)\b", re.IGNORECASE)),
     ("shift_weekday", re.compile(rf"\b(?P<shift>last|next|this)\s+{_WEEKDAY}\b", re.IGNORECASE)),
+    ("weekend", re.compile(r"\b(?:(?P<shift>last|next|this|over the|on the|at the)\s+)weekend\b", re.IGNORECASE)),
     ("weekday", re.compile(rf"\b{_WEEKDAY}\b")),
     ("deictic", re.compile(r"\b(?P<word>today|yesterday|tomorrow|tonight)\b", re.IGNORECASE)),
     (
@@ -80,6 +81,25 @@ _FUTURE = re.compile(
     r"to meet|to visit|to travel|to sign|is to|are to|upcoming|next)\b",
     re.IGNORECASE,
 )
+
+
+# A past-tense verb right before the expression ("said on Thursday", "approved Tuesday", "met
+# on July 6") dates a past act even in a sentence about plans; not a passive future ("will be
+# signed on Monday") or a plan ("expected on", "scheduled for").
+_PAST_VERB_BEFORE = re.compile(
+    r"\b(?!(?:expected|scheduled|planned|slated|intended|needed)\b)"
+    r"(?:said|met|held|spoke|told|made|gave|took|sent|sold|struck|began|won|[a-z]{2,}ed)\s+(?:on\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _tense_before(text: str, begin: int, default: bool) -> bool:
+    """Future unless a past-tense verb stands right before the expression with no future cue before it."""
+    before = text[max(0, begin - 40) : begin]
+    verb = _PAST_VERB_BEFORE.search(before)
+    if verb and not _FUTURE.search(before[: verb.start()][-20:]):
+        return False
+    return default
 
 
 def _month(raw: str) -> int:
@@ -161,6 +181,15 @@ def _resolve_relative(kind: str, g: dict[str, str], ref: dt.date, future: bool) 
             total = ref.year * 12 + ref.month - 1 + step
             return f"{total // 12}-{total % 12 + 1:02d}", Granularity.MONTH
         return str(ref.year + step), Granularity.YEAR
+    if kind == "weekend":  # Saturday/Sunday: the one under way, else the last, or the next in future tense
+        ahead = shift == "next" or (shift not in ("last", "past") and future)
+        weekday = ref.weekday()
+        if weekday >= 5:
+            step = {"next": 7, "last": -7}.get(shift, 0)
+            saturday = ref - dt.timedelta(days=weekday - 5 - step)
+        else:
+            saturday = ref + dt.timedelta(days=5 - weekday if ahead else -(weekday + 2))
+        return f"{saturday.isoformat()}/{(saturday + dt.timedelta(days=1)).isoformat()}", Granularity.INTERVAL
     if kind in ("weekday", "shift_weekday"):
         target = _WEEKDAYS.index(g["weekday"].lower())
         delta = target - ref.weekday()
@@ -186,7 +215,7 @@ def find_dates(text: str, reference: dt.date | None, context_future: bool | None
             if any(m.start() < e and b < m.end() for b, e in taken):
                 continue
             future = context_future if context_future is not None else is_future(text)
-            resolved = _resolve(kind, m, reference, future)
+            resolved = _resolve(kind, m, reference, future and _tense_before(text, m.start(), future))
             taken.append((m.start(), m.end()))
             if resolved:
                 found.append(DateExpression(m.start(), m.end(), resolved[0], resolved[1]))
