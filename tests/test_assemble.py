@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from newsevents_service.engine.assemble import Assembler
 from newsevents_service.engine.sentences import split_sentences
 from newsevents_service.engine.types import ArmsSale, Event, Sanction
@@ -231,3 +233,32 @@ def test_meetings_carry_no_amounts() -> None:
     text = "Pakistan's talks with the IMF on unlocking a stalled $1.1 billion tranche began on Tuesday."
     assert assemble(text, [("talks", "MEETING")])[0].amounts == ()
     assert assemble(text, [("tranche", "AGREEMENT")])[0].amounts[0].value == 1.1e9
+
+
+def test_a_deadline_or_a_since_year_is_not_the_events_date() -> None:
+    text = "They agreed to have their teams complete the extension by February 5."
+    assert assemble(text, [("agreed", "AGREEMENT")])[0].date is None
+    text = "In a joint statement, the leaders agreed on the first such reference since 1969."
+    assert assemble(text, [("agreed", "AGREEMENT")])[0].date is None
+
+
+def test_an_arms_package_announced_during_a_dated_meeting_takes_its_date() -> None:
+    text = "Biden met Zelenskyy on Thursday. During the meeting, Biden announced a package of air defence interceptors."
+    triggers = [("met", "MEETING"), ("meeting", "MEETING"), ("package", "ARMS_SALE")]
+    sale = assemble(text, triggers, items=["interceptors"])
+    assert sale[-1].date is not None and sale[-1].date.value == "2022-07-07"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("Leaders opened a two-day summit in Kampala on Friday.", "2022-07-08/2022-07-09"),
+        ("G20 leaders ended a three-day summit in Rome on Friday.", "2022-07-06/2022-07-08"),
+        ("Lula arrived in Mexico City on Friday for a 2-day state visit.", "2022-07-08/2022-07-09"),
+        ("The two-day summit is held in Rome on Friday.", "2022-07-08"),  # neither start nor end: the day
+    ],
+)
+def test_a_meeting_of_several_days_is_an_interval(sentence: str, value: str) -> None:
+    trigger = next(w for w in ("summit", "visit") if w in sentence)
+    date = assemble(sentence, [(trigger, "MEETING")])[0].date
+    assert date is not None and date.value == value

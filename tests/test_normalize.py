@@ -40,6 +40,11 @@ def test_dates_resolve_against_publication_date(text: str, value: str) -> None:
     assert text[found[0].begin : found[0].end].strip()
 
 
+def test_the_year_in_a_laws_name_is_no_date() -> None:
+    assert find_dates("under section 621 of the Foreign Assistance Act of 1961", REF) == []
+    assert [d.value for d in find_dates("the tally of 1961 shows", REF)] == ["1961"]
+
+
 def test_relative_dates_need_a_reference() -> None:
     assert find_dates("they met on Monday last week", None) == []
     assert [d.value for d in find_dates("signed on Dec. 31, 2011", None)] == ["2011-12-31"]

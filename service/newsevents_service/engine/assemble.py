@@ -33,10 +33,11 @@ from .types import (
     TextSpan,
 )
 
-# "since August 2021", "through 2017": the bound of a period, not when the event happened.
-_BOUND_BEFORE = re.compile(
-    r"\b(since|until|till|through|throughout)\s+(the\s+(end|start|beginning|middle)(\s+of)?\s+)?$", re.IGNORECASE
-)
+# "since August 2021", "through 2017", "complete the extension by February 5": the bound of a period
+# or a deadline, not when the event happened.
+_BOUND = r"\b(since|until|till|through|throughout|by)\s+(the\s+(end|start|beginning|middle)(\s+of)?\s+)?"
+_BOUND_BEFORE = re.compile(_BOUND + "$", re.IGNORECASE)
+_BOUND_START = re.compile(_BOUND, re.IGNORECASE)  # the expression itself begins so ("since 1969")
 # "since Russia launched its brutal, unprovoked invasion on February 24": a date inside a
 # since-clause bounds a period too, unless a new clause starts in between (", the two sides met on").
 _SINCE_CLAUSE = re.compile(r"\b(since|until)\b(?P<clause>[^;:.]{0,120})$", re.IGNORECASE)
@@ -68,6 +69,8 @@ _FRONTED_CLAUSE = re.compile(
 def _is_period_bound(text: str, date_begin: int, sentence_begin: int) -> bool:
     if _BOUND_BEFORE.search(text[max(sentence_begin, date_begin - 40) : date_begin]):
         return True
+    if _BOUND_START.match(text, date_begin):
+        return True
     since = _SINCE_CLAUSE.search(text[sentence_begin:date_begin])
     return since is not None and not _CLAUSE_START.search(since.group("clause"))
 
@@ -85,6 +88,32 @@ def _in_dateline(text: str, sentence_begin: int, sentence_end: int, date: TextSp
     return bool(
         _DATELINE_HEAD.match(text[sentence_begin : date.begin]) and _DATELINE_TAIL.match(text[date.end : sentence_end])
     )
+
+
+# "opened a two-day summit on Friday", "ended a three-day visit on Sunday": a span of days.
+_N_DAYS = re.compile(r"\b(two|three|four|five|[2-5])-day\b", re.IGNORECASE)
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
+_ENDS = re.compile(r"\b(ended|ends|wrapped up|wraps up|closed|closes|concluded|concludes)\b", re.IGNORECASE)
+_STARTS = re.compile(
+    r"\b(opened|opens|began|begins|started|starts|starting|arrived|arrives|kicked off|kicks off)\b", re.IGNORECASE
+)
+
+
+def _spread_over_days(sentence: str, date: TemporalExpression) -> TemporalExpression:
+    """A meeting's day widened to the interval the sentence gives by its length and its start or end."""
+    length = _N_DAYS.search(sentence)
+    if date.granularity != DateGranularity.DAY or length is None:
+        return date
+    word = length.group(1).lower()
+    extra = dt.timedelta(days=(_NUMBERS.get(word) or int(word)) - 1)
+    day = dt.date.fromisoformat(date.value)
+    if _ENDS.search(sentence):
+        first, last = day - extra, day
+    elif _STARTS.search(sentence):
+        first, last = day, day + extra
+    else:
+        return date
+    return replace(date, value=f"{first.isoformat()}/{last.isoformat()}", granularity=DateGranularity.INTERVAL)
 
 
 def _in_fronted_clause(text: str, sentence_begin: int, amount_begin: int, trigger_begin: int) -> bool:
@@ -173,7 +202,7 @@ class Assembler:
     def events(self) -> tuple[list[Event], list[Entity]]:
         mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers) if not _in_url(self.text, t)]
         groups = [g for g in _fold_headlines(self._merge(mentions)) if _names_weapons(g) and _supported(g)]
-        _date_agreements_by_their_meetings(groups)
+        _date_by_meetings(groups)
         entities = self.resolver.entities()
         events = [replace(self._event("", group, entities), id=f"ev{n + 1}") for n, group in enumerate(groups)]
         used = {p.entity_id for ev in events for p in event_participants(ev)}
@@ -199,6 +228,8 @@ class Assembler:
         mention.headline = s_index == 0 and self.text[s_end : s_end + 2].strip(" \t\r").startswith("\n")
         mention.roles += self._listed_participants(trig.label, s_end)
         mention.date = self._date(s_index, trig, mention.modality == "PLANNED")
+        if mention.date and trig.label == "MEETING":
+            mention.date = _spread_over_days(mention.sentence.text, mention.date)
         mention.amounts = [
             a for a in self._amounts(s_index) if not _in_fronted_clause(self.text, s_begin, a.span.begin, trig.begin)
         ]
@@ -389,13 +420,13 @@ MIN_CONFIDENCE_WITHOUT_PARTICIPANTS = 0.5
 _DURING = re.compile(r"\b(?:during|at|in|on the (?:sidelines|margins) of)\s+(?:\S+\s+){0,6}$", re.IGNORECASE)
 
 
-def _date_agreements_by_their_meetings(groups: list[list[_Mention]]) -> None:
-    """An undated agreement takes the date of the dated meeting it was reached at, when one of its
-    sentences says so ("agreed during a four-hour meeting", the meeting dated elsewhere):
-    ANNOTATION.md's "a sentence tying it to a dated event". Set on the agreement's first mention."""
+def _date_by_meetings(groups: list[list[_Mention]]) -> None:
+    """An undated event takes the date of the dated meeting it happened at, when one of its sentences
+    says so ("During the meeting, they agreed ...", "agreed during a four-hour meeting", the meeting
+    dated elsewhere): ANNOTATION.md's "a sentence tying it to a dated event". Set on its first mention."""
     meetings = [g for g in groups if g[0].type == "MEETING" and any(m.date for m in g)]
     for group in groups:
-        if group[0].type != "AGREEMENT" or any(m.date for m in group):
+        if group[0].type == "MEETING" or any(m.date for m in group):
             continue
         sentences = {m.sentence.begin for m in group}
         for meeting in meetings:

@@ -71,6 +71,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "year",
         re.compile(
+            # not the year in a law's or treaty's name ("the Foreign Assistance Act of 1961")
+            rf"(?<!Act )(?<!Treaty )(?<!Law )(?<!Convention )(?<!Protocol )"
             rf"\b(?:[Ii]n|[Ss]ince|[Bb]y|[Dd]uring|[Uu]ntil|[Ff]rom|[Oo]f|[Ii]n early|[Ii]n late)\s+{_YEAR}\b(?![-–]\d)"
         ),
     ),
