@@ -262,3 +262,14 @@ def test_a_meeting_of_several_days_is_an_interval(sentence: str, value: str) -> 
     trigger = next(w for w in ("summit", "visit") if w in sentence)
     date = assemble(sentence, [(trigger, "MEETING")])[0].date
     assert date is not None and date.value == value
+
+
+def test_a_sentence_pointing_back_takes_the_amounts_of_the_one_before() -> None:
+    text = (
+        "I am proud to announce our biggest aid to date: $2.98 billion of weapons for Ukraine. "
+        "This will allow Ukraine to acquire air defense systems."
+    )
+    sale = assemble(text, [("acquire", "ARMS_SALE")], items=["air defense systems"])[0]
+    assert [a.value for a in sale.amounts] == [2.98e9]
+    text = "The economy shrank by $2 billion last year. Ukraine will acquire air defense systems."
+    assert assemble(text, [("acquire", "ARMS_SALE")], items=["air defense systems"])[0].amounts == ()

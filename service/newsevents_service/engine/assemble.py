@@ -116,6 +116,11 @@ def _spread_over_days(sentence: str, date: TemporalExpression) -> TemporalExpres
     return replace(date, value=f"{first.isoformat()}/{last.isoformat()}", granularity=DateGranularity.INTERVAL)
 
 
+# "... approximately $2.98 billion of weapons. This will allow Ukraine to acquire ...": a sentence
+# that opens by pointing back continues the one before, whose amounts it takes when it has none.
+_ANAPHORIC_START = re.compile(r"[\s\"“]*(This|These|It|The (package|deal|agreement|sale|contract|tranche))\b")
+
+
 def _in_fronted_clause(text: str, sentence_begin: int, amount_begin: int, trigger_begin: int) -> bool:
     clause = _FRONTED_CLAUSE.match(text, sentence_begin)
     return clause is not None and amount_begin < clause.end() <= trigger_begin
@@ -233,6 +238,8 @@ class Assembler:
         mention.amounts = [
             a for a in self._amounts(s_index) if not _in_fronted_clause(self.text, s_begin, a.span.begin, trig.begin)
         ]
+        if not mention.amounts and s_index > 0 and _ANAPHORIC_START.match(self.text, s_begin):
+            mention.amounts = self._amounts(s_index - 1)
         self._aux(mention, s_begin, s_end)
         return mention
 
