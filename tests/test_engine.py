@@ -91,3 +91,18 @@ def test_windows_cover_every_token_once_as_owner() -> None:
         assert all(len(w) <= 254 for w in windows)
         owner = owners(windows, n)
         assert all(windows[owner[t]].start <= t < windows[owner[t]].end for t in range(n))
+
+
+def test_length_buckets_keep_padding_small_and_every_window_once() -> None:
+    from newsevents_service.model.inference import length_buckets
+
+    windows = make_windows(1099, 254, 192)  # the sample article: five full windows and a short last one
+    items = [("doc", w) for w in windows]
+    buckets = length_buckets(items, batch_size=16)  # type: ignore[arg-type]
+    assert sorted(w.start for bucket in buckets for _, w in bucket) == [w.start for w in windows]
+    assert [len(b) for b in buckets] == [1, 5]
+    for bucket in buckets:
+        lengths = [len(w) for _, w in bucket]
+        assert max(lengths) - min(lengths) <= max(32, 0.3 * min(lengths))
+    many = [("doc", w) for w in make_windows(20_000, 254, 192)]
+    assert max(len(b) for b in length_buckets(many, batch_size=16)) == 16  # type: ignore[arg-type]

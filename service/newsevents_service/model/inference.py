@@ -212,6 +212,29 @@ class _WindowStates:
         return sums / lengths[:, None]
 
 
+# A window joins a batch only while padding it to the batch's longest window wastes little.
+MAX_PADDING_RATIO = 1.3
+MIN_PADDING_TOKENS = 32
+
+
+def length_buckets(items: list[tuple[_Job, Window]], batch_size: int) -> list[list[tuple[_Job, Window]]]:
+    """Windows sorted by length, in batches of at most `batch_size` whose shortest window is within
+    MAX_PADDING_RATIO (or MIN_PADDING_TOKENS) of the longest: a document's short last window runs
+    on its own instead of being padded to full length."""
+    buckets: list[list[tuple[_Job, Window]]] = []
+    for item in sorted(items, key=lambda i: len(i[1])):
+        current = buckets[-1] if buckets else None
+        if (
+            current is None
+            or len(current) >= batch_size
+            or len(item[1]) - len(current[0][1]) > max(MIN_PADDING_TOKENS, (MAX_PADDING_RATIO - 1) * len(current[0][1]))
+        ):
+            buckets.append([item])
+        else:
+            current.append(item)
+    return buckets
+
+
 class Predictor:
     def __init__(
         self,
@@ -252,10 +275,8 @@ class Predictor:
         items = [(j, w) for j in jobs for w in j.windows]
         for job in jobs:
             job.hidden = [torch.empty(0)] * len(job.windows)
-        order = sorted(range(len(items)), key=lambda i: len(items[i][1]))
         cls, sep = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
-        for chunk_start in range(0, len(order), self.batch_size):
-            chunk = [items[i] for i in order[chunk_start : chunk_start + self.batch_size]]
+        for chunk in length_buckets(items, self.batch_size):
             width = max(len(w) for _, w in chunk) + 2
             ids = torch.zeros((len(chunk), width), dtype=torch.long)
             mask = torch.zeros((len(chunk), width), dtype=torch.long)
