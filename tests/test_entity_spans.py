@@ -96,3 +96,29 @@ def test_title_inside_the_mention_is_the_title() -> None:
     ]:
         begin = text.index(phrase) if phrase != "Raimondo" else text.rindex(phrase)
         assert resolver.title(TextSpan(phrase, begin, begin + len(phrase))) == title
+
+
+def test_arabic_name_particles_stay_in_the_name_and_a_sentence_stop_does_not() -> None:
+    from newsevents_service.model.inference import _whole_words
+
+    text = "Hayat Tahrir al-Sham leader Ahmed al-Sharaa met Macron. The U.S. agreed."
+    offsets = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]  # word-piece-like tokens
+    starts = [b for b, _ in offsets]
+    first, end = _whole_words(text, offsets, 0, starts.index(text.index("al-Sham")) + 1)  # tagger stopped at "al"
+    assert text[offsets[first][0] : offsets[end - 1][1]] == "Hayat Tahrir al-Sham"
+    macron = starts.index(text.index("Macron"))
+    first, end = _whole_words(text, offsets, macron, macron + 1)
+    assert text[offsets[first][0] : offsets[end - 1][1]] == "Macron"
+    us = starts.index(text.index("U.S."))
+    first, end = _whole_words(text, offsets, us, us + 1)
+    assert text[offsets[first][0] : offsets[end - 1][1]] == "U.S."
+    resolver = EntityResolver(text)
+    index = resolver.add(TextSpan("Ahmed al-Sharaa", 28, 43), "PERSON")
+    assert resolver.entities()[index].name == "Ahmed al-Sharaa"
+
+
+def test_an_unknown_place_is_not_named_after_a_demonym_nearby() -> None:
+    text = "the Saudi-led coalition met in d'Ivoire"
+    resolver = EntityResolver(text)
+    index = resolver.add(TextSpan("d'Ivoire", text.index("d'Ivoire"), len(text)), "COUNTRY")
+    assert index is not None and resolver.entities()[index].country_code == ""

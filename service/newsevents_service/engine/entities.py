@@ -41,12 +41,15 @@ _SUFFIXES = {"jr", "sr", "ii", "iii"}
 _SHORT_NON_NAMES = {"mr", "ms", "dr", "st", "mt", "no", "of", "to", "in", "on", "at"}
 
 
+_PARTICLE_NAME = re.compile(r"^[a-z]{1,3}['’-][A-Z]")  # "al-Sisi", "d'Estaing"
+
+
 def bare_name(text: str) -> str:
     """The name without leading titles or trailing lower-case words ("President Lopez Obrador of")."""
     words = text.split()
     while words and words[0].lower().strip(",") in _TITLE_WORDS and not _lone_acronym(words):
         words.pop(0)
-    while words and not words[-1][:1].isupper() and not words[-1][:1].isdigit():
+    while words and not words[-1][:1].isupper() and not words[-1][:1].isdigit() and not _PARTICLE_NAME.match(words[-1]):
         words.pop()
     return " ".join(words)
 
@@ -96,7 +99,8 @@ class EntityResolver:
         key = code or " ".join(tokens)
         index = self._find(kind, key)
         if index is None:
-            country = code or self._context_country(span)
+            # a place the country list does not know ("d'Ivoire") is not named after a neighbouring demonym
+            country = code or (self._context_country(span) if kind != "COUNTRY" else None)
             self.clusters.append(EntityCluster(kind, key, [], country or ""))
             index = len(self.clusters) - 1
         self.clusters[index].mentions.append(span)

@@ -8,6 +8,7 @@ is the engine's job.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -76,16 +77,34 @@ def decode_bio(labels: list[str], probs: list[float]) -> list[tuple[int, int, st
     return spans
 
 
+# "al-Sham", "d'Ivoire": a particle glued to the capitalised name after it is one word with it.
+_PARTICLE_BEFORE = re.compile(r"(?:^|\W)(?:al|el|Al|El|ad|ash|as|at|an|ar|az|ibn|bin|d|l)$")
+
+
+def _particle_mark(text: str, pos: int) -> bool:
+    """Whether text[pos] is the hyphen or apostrophe between a particle and a capitalised name."""
+    return (
+        text[pos] in "-'’"
+        and pos + 1 < len(text)
+        and text[pos + 1].isupper()
+        and bool(_PARTICLE_BEFORE.search(text[max(0, pos - 4) : pos]))
+    )
+
+
 def _continues(text: str, offsets: list[tuple[int, int]], i: int) -> bool:
-    """Whether token i is glued to token i-1 inside one word ("sanc" "##tion", "U" "." "S")."""
+    """Whether token i is glued to token i-1 inside one word ("sanc" "##tion", "U" "." "S", "al" "-" "Sham")."""
     if i <= 0 or i >= len(offsets) or offsets[i][0] != offsets[i - 1][1]:
         return False
     before, after = text[offsets[i - 1][1] - 1], text[offsets[i][0]]
     if before.isalnum() and after.isalnum():
         return True
-    prev_len = offsets[i - 1][1] - offsets[i - 1][0]
+    if _particle_mark(text, offsets[i][0]) or _particle_mark(text, offsets[i - 1][1] - 1):
+        return True
+    # a lone letter, not a word's last piece ("U" "." in "U.S.", not "macro" "##n" "." in "Macron.")
+    prev_begin = offsets[i - 1][0]
+    prev_lone_letter = offsets[i - 1][1] - prev_begin == 1 and (prev_begin == 0 or not text[prev_begin - 1].isalnum())
     next_len = offsets[i][1] - offsets[i][0]
-    return (after == "." and before.isalpha() and prev_len == 1) or (
+    return (after == "." and before.isalpha() and prev_lone_letter) or (
         before == "." and after.isalpha() and next_len == 1
     )
 
