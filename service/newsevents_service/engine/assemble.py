@@ -235,11 +235,8 @@ class Assembler:
         mention.date = self._date(s_index, trig, mention.modality == "PLANNED")
         if mention.date and trig.label == "MEETING":
             mention.date = _spread_over_days(mention.sentence.text, mention.date)
-        mention.amounts = [
-            a for a in self._amounts(s_index) if not _in_fronted_clause(self.text, s_begin, a.span.begin, trig.begin)
-        ]
-        if not mention.amounts and s_index > 0 and _ANAPHORIC_START.match(self.text, s_begin):
-            mention.amounts = self._amounts(s_index - 1)
+        if trig.label != "MEETING":  # money is a deal's, a sale's or a sanction's, never a meeting's
+            mention.amounts = self._mention_amounts(s_index, trig)
         self._aux(mention, s_begin, s_end)
         return mention
 
@@ -281,6 +278,15 @@ class Assembler:
         if not candidates:
             return None
         return min(candidates, key=lambda d: abs(d.span.begin - trig.begin))
+
+    def _mention_amounts(self, s_index: int, trig: SpanPrediction) -> list[MoneyAmount]:
+        s_begin = self.sentences[s_index][0]
+        amounts = [
+            a for a in self._amounts(s_index) if not _in_fronted_clause(self.text, s_begin, a.span.begin, trig.begin)
+        ]
+        if not amounts and s_index > 0 and _ANAPHORIC_START.match(self.text, s_begin):
+            return self._amounts(s_index - 1)
+        return amounts
 
     def _amounts(self, s_index: int) -> list[MoneyAmount]:
         if s_index not in self.amounts_by_sentence:
@@ -338,7 +344,7 @@ class Assembler:
             by_role.setdefault(role, []).append(p)
         date = next((m.date for m in group if m.date), None)
         location = next((m.location for m in group if m.location), None)
-        amounts = _unique_amounts([a for m in group for a in m.amounts]) if first.type != "MEETING" else []
+        amounts = _unique_amounts([a for m in group for a in m.amounts])
         return Event(
             id=event_id,
             type=EventType(first.type),

@@ -95,13 +95,11 @@ _PAST_VERB_BEFORE = re.compile(
 )
 
 
-def _tense_before(text: str, begin: int, default: bool) -> bool:
-    """Future unless a past-tense verb stands right before the expression with no future cue before it."""
+def _past_verb_before(text: str, begin: int) -> bool:
+    """Whether a past-tense verb stands right before the expression with no future cue before it."""
     before = text[max(0, begin - 40) : begin]
     verb = _PAST_VERB_BEFORE.search(before)
-    if verb and not _FUTURE.search(before[: verb.start()][-20:]):
-        return False
-    return default
+    return verb is not None and not _FUTURE.search(before[: verb.start()][-20:])
 
 
 def _month(raw: str) -> int:
@@ -184,7 +182,7 @@ def _resolve_relative(kind: str, g: dict[str, str], ref: dt.date, future: bool) 
             return f"{total // 12}-{total % 12 + 1:02d}", Granularity.MONTH
         return str(ref.year + step), Granularity.YEAR
     if kind == "weekend":  # Saturday/Sunday: the one under way, else the last, or the next in future tense
-        ahead = shift == "next" or (shift not in ("last", "past") and future)
+        ahead = shift == "next" or (shift != "last" and future)
         weekday = ref.weekday()
         if weekday >= 5:
             step = {"next": 7, "last": -7}.get(shift, 0)
@@ -212,12 +210,13 @@ def find_dates(text: str, reference: dt.date | None, context_future: bool | None
     """
     taken: list[tuple[int, int]] = []
     found: list[DateExpression] = []
+    tense = context_future if context_future is not None else is_future(text)
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
             if any(m.start() < e and b < m.end() for b, e in taken):
                 continue
-            future = context_future if context_future is not None else is_future(text)
-            resolved = _resolve(kind, m, reference, future and _tense_before(text, m.start(), future))
+            future = tense and not _past_verb_before(text, m.start())
+            resolved = _resolve(kind, m, reference, future)
             taken.append((m.start(), m.end()))
             if resolved:
                 found.append(DateExpression(m.start(), m.end(), resolved[0], resolved[1]))
