@@ -1,6 +1,6 @@
 """The naive peer, served: the same model behind the same gRPC method, the way it is often served first.
 
-usage: python -m bench.naive_server --port PORT [--workers 16] [--backend torch|onnx|cuda]
+usage: python -m bench.naive_server --port PORT [--workers 16] [--backend torch|int8|onnx|cuda]
 
 A synchronous `grpc.server` with a thread pool; every call runs the engine on its own document in
 its own handler thread (one forward per request over the article's windows, float32, torch's
@@ -22,7 +22,7 @@ from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 from newsevents_service.api import convert
 from newsevents_service.api.validation import to_engine_request
 from newsevents_service.engine.extractor import Extractor
-from newsevents_service.model.backends import BACKENDS, DEFAULT_BACKEND
+from newsevents_service.model.backends import BACKENDS
 
 MAX_TEXT_LENGTH = 1_000_000
 
@@ -43,7 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=16)
-    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="runtime of the encoder")
+    parser.add_argument("--backend", choices=BACKENDS, default="torch", help="runtime of the encoder (float32: torch)")
     args = parser.parse_args()
     extractor = Extractor(backend=args.backend)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=args.workers))

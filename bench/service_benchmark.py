@@ -1,16 +1,16 @@
 """Benchmark the real server against the bare model and a naive peer, on this machine.
 
 usage: python -m bench.service_benchmark [--requests N] [--repeats 3] [--out docs/performance.md]
-                                         [--backend torch|onnx|cuda]
+                                         [--backend int8|torch|onnx|cuda]
 
 Starts `newsevents-server` as a separate process and measures, for the AP sample article
 (~1,100 tokens), for short articles (~150 tokens) and for a mix of short and long (~5,000 tokens)
 articles: throughput (articles/s, tokens/s) and latency p50/p95/p99 at concurrency 1, 4 and 16 over unary
 calls and over one StreamExtractEvents stream; peak RSS of the server; cold start (process start to
 health SERVING). In the same run it measures the bare model (the engine's forward passes alone,
-same inputs, same threads), the naive peer (the same model served the way it often is first:
-`bench.naive_server`, one engine call per request in a 16-thread synchronous gRPC server, no
-batching; same calls, same concurrency) and a plain encoder forward per window (float32, no heads,
+same inputs, same threads, same runtime), the naive peer (the same model served the way it often is
+first: `bench.naive_server`, one engine call per request in a 16-thread synchronous gRPC server,
+float32, no batching; same calls, same concurrency) and a plain encoder forward per window (float32, no heads,
 one request at a time), and writes the table to --out.
 """
 
@@ -40,8 +40,9 @@ from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.engine.sentences import split_sentences
-from newsevents_service.model.artifacts import set_threads
+from newsevents_service.model.artifacts import load_model, set_threads
 from newsevents_service.model.backends import BACKENDS, DEFAULT_BACKEND
+from newsevents_service.model.int8 import Int8Linear
 from newsevents_service.model.windows import make_windows, tokenize
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -122,7 +123,7 @@ def bare_model(extractor: Extractor, texts: list[str], tokens: dict[str, int]) -
 
 def plain_forward(extractor: Extractor, texts: list[str], tokens: dict[str, int]) -> dict[str, float]:
     """The encoder alone: a plain transformers forward per 510-token window, float32, one at a time."""
-    model = extractor.model.network.encoder  # the same fine-tuned weights, float32
+    model = float32_encoder(extractor)  # the same fine-tuned weights
     device = next(model.parameters()).device  # the GPU with --backend cuda
     tokenizer = extractor.model.tokenizer
     latencies = []
@@ -136,6 +137,13 @@ def plain_forward(extractor: Extractor, texts: list[str], tokens: dict[str, int]
                 model(input_ids=chunk.to(device)).last_hidden_state.cpu()
         latencies.append(time.perf_counter() - t0)
     return summarise(latencies, time.perf_counter() - started, sum(tokens[t] for t in texts), len(texts))
+
+
+def float32_encoder(extractor: Extractor) -> torch.nn.Module:
+    """The extractor's encoder, or a float32 copy of it where the extractor runs int8 layers."""
+    if not any(isinstance(m, Int8Linear) for m in extractor.model.network.encoder.modules()):
+        return extractor.model.network.encoder
+    return load_model(extractor.model.directory).network.encoder
 
 
 def start_server(
@@ -250,10 +258,15 @@ def workload(name: str, pool: list[str], requests: int) -> list[str]:
     return pool if name == "mix" else (pool * count)[:count]
 
 
+def naive_backend(backend: str) -> str:
+    """The naive peer runs float32, as such a first deployment does: on the GPU with cuda, else torch."""
+    return "cuda" if backend == "cuda" else "torch"
+
+
 def naive_rows(articles: dict[str, list[str]], requests: int, tokens: dict[str, int], backend: str):  # type: ignore[no-untyped-def]
     """The naive peer over the same calls, run after the real server has stopped (never both at once)."""
     rows = []
-    with serving(naive=True, backend=backend) as (_, _, stub):
+    with serving(naive=True, backend=naive_backend(backend)) as (_, _, stub):
         for name, pool in articles.items():
             texts = workload(name, pool, requests)
             stub.ExtractEvents(pb.ExtractEventsRequest(document=pb.Document(text=texts[0])), timeout=600)

@@ -273,3 +273,64 @@ def test_a_sentence_pointing_back_takes_the_amounts_of_the_one_before() -> None:
     assert [a.value for a in sale.amounts] == [2.98e9]
     text = "The economy shrank by $2 billion last year. Ukraine will acquire air defense systems."
     assert assemble(text, [("acquire", "ARMS_SALE")], items=["air defense systems"])[0].amounts == ()
+
+
+def test_two_meetings_of_one_sentence_on_different_days_stay_two() -> None:
+    text = (
+        "The Joint Steering Group for Advanced Capabilities met on December 9 and the Joint Steering Group "
+        "for Submarines met on December 14."
+    )
+    events = assemble(
+        text,
+        triggers=[("met", "MEETING"), ("met#2", "MEETING")],
+        entities=[("Joint Steering Group for Advanced Capabilities", "ORGANIZATION")],
+        roles=[(0, 0, "PARTICIPANT"), (1, 0, "PARTICIPANT")],
+    )
+    assert [e.date.value if e.date else None for e in events] == ["2021-12-09", "2021-12-14"]
+
+
+def test_a_date_closing_a_relative_clause_ahead_of_the_trigger_is_not_its_date() -> None:
+    text = "The delegations reaffirmed the vision that was laid out in September 2021 and discussed the work underway."
+    events = assemble(
+        text, triggers=[("discussed", "MEETING")], entities=[("delegations", "GROUP")], roles=[(0, 0, "PARTICIPANT")]
+    )
+    assert len(events) == 1 and events[0].date is None
+
+
+def test_an_embedded_tweets_stamp_dates_its_relative_expressions_not_its_event() -> None:
+    text = (
+        "Informal meeting of EU 27 next week without PM in the room — Faisal Islam (@faisalislam) June 24, 2016 "
+        "The result was another terrible night for pollsters."
+    )
+    events = assemble(
+        text, triggers=[("meeting", "MEETING")], entities=[("EU", "ORGANIZATION")], roles=[(0, 0, "PARTICIPANT")]
+    )
+    assert len(events) == 1 and events[0].date is not None
+    assert events[0].date.value == "2016-W26"
+    assert events[0].date.span.text == "next week"
+
+
+def test_a_weapon_the_item_tagger_marks_is_no_participant() -> None:
+    text = "The United States sent a package to Ukraine. This new package will arm them, including HIMARS."
+    events = assemble(
+        text,
+        triggers=[("package", "ARMS_SALE"), ("package#2", "ARMS_SALE"), ("arm", "ARMS_SALE")],
+        entities=[("United States", "COUNTRY"), ("Ukraine", "COUNTRY"), ("HIMARS", "ORGANIZATION")],
+        roles=[(0, 0, "SELLER"), (0, 1, "BUYER"), (2, 2, "SELLER")],
+        items=["HIMARS"],
+    )
+    assert len(events) == 1
+    sellers = [p.name for p in events[0].details.sellers]  # type: ignore[union-attr]
+    assert sellers == ["United States"]
+
+
+def test_a_trigger_that_lasted_a_period_does_not_take_the_next_verbs_day() -> None:
+    text = "The accord was negotiated for months and finally signed by Iran and the U.S. on 14 July, 2015."
+    events = assemble(
+        text,
+        triggers=[("negotiated", "MEETING"), ("signed", "AGREEMENT")],
+        entities=[("Iran", "COUNTRY"), ("U.S.", "COUNTRY")],
+        roles=[(0, 0, "PARTICIPANT"), (0, 1, "PARTICIPANT"), (1, 0, "PARTY"), (1, 1, "PARTY")],
+    )
+    dates = {e.type.value: e.date.value if e.date else None for e in events}
+    assert dates == {"MEETING": None, "AGREEMENT": "2015-07-14"}

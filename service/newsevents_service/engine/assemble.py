@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from newsevents_service.model.inference import DocumentPrediction, RolePrediction, SpanPrediction
 from newsevents_service.normalize.amounts import find_amounts
 from newsevents_service.normalize.countries import country_code
-from newsevents_service.normalize.dates import find_dates
+from newsevents_service.normalize.dates import find_dates, find_tweet_stamp
 
 from .entities import EntityResolver
 from .sentences import sentence_index
@@ -49,6 +49,34 @@ _RELATIVE_CLAUSE = re.compile(
     r"^(?P<head>.*?)\b(which|who|whom|whose)\b|^(?P<head2>.*?)(,\s*that\b|\bthat\s+(was|were|had|has|is)\b)",
     re.IGNORECASE | re.DOTALL,
 )
+
+
+# "reaffirmed the vision that was laid out in September 2021 and discussed ...": a date ahead of the
+# trigger, at the end of a relative clause, dates that clause's verb.
+_RELATIVE_CLAUSE_BEFORE = re.compile(
+    r"\b(that|which|who)\s+((was|were|is|are|has been|have been|had been|had|has)\s+)?"
+    r"\w+(\s+\w+)?\s+(in|on|at|during)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _in_relative_clause_before(text: str, sentence_begin: int, date_begin: int, trigger_begin: int) -> bool:
+    if date_begin > trigger_begin:
+        return False
+    return bool(_RELATIVE_CLAUSE_BEFORE.search(text[max(sentence_begin, date_begin - 60) : date_begin]))
+
+
+# "was negotiated for months and finally signed ... on 14 July, 2015": the trigger lasted a period;
+# the day after the next verb of the sentence is that verb's.
+_LASTED_THEN_AND = re.compile(
+    r"^\s+for\s+(?:(?:a|two|three|four|five|several|many|some|\d+)\s+)?(?:hours|days|weeks|months|years|decades)\b"
+    r"[^.;]*?\band\b",
+    re.IGNORECASE,
+)
+
+
+def _lasted_then_another_verb(between: str) -> bool:
+    return bool(_LASTED_THEN_AND.match(between))
 
 
 def _in_relative_clause_on_another_noun(between: str) -> bool:
@@ -192,6 +220,7 @@ class Assembler:
         self.prediction = prediction
         self.reference = reference
         self.resolver = EntityResolver(text)
+        self.items = [(a.begin, a.end) for a in prediction.aux if a.label == "ITEM"]
         self.entity_cluster = [self._cluster(e) for e in prediction.entities]
         self.roles_by_trigger: dict[int, list[RolePrediction]] = {}
         for role in prediction.roles:
@@ -200,9 +229,11 @@ class Assembler:
         self._date_cache: dict[tuple[int, bool], list[TemporalExpression]] = {}
 
     def _cluster(self, ent: SpanPrediction) -> int | None:
-        """The entity's cluster, or None for a mention that can be no participant (a byline)."""
+        """The entity's cluster, or None for a mention that can be no participant (a byline, a
+        weapon the item tagger also marks: "HIMARS")."""
         cluster = self.resolver.add(_span(self.text, ent.begin, ent.end), ent.label)
-        return None if _is_credit(self.text, ent.begin) else cluster
+        is_item = any(b < ent.end and ent.begin < e for b, e in self.items)
+        return None if is_item or _is_credit(self.text, ent.begin) else cluster
 
     def events(self) -> tuple[list[Event], list[Entity]]:
         mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers) if not _in_url(self.text, t)]
@@ -261,18 +292,23 @@ class Assembler:
         key = (s_index, future)
         begin, end = self.sentences[s_index]
         if key not in self._date_cache:
-            found = find_dates(self.text[begin:end], self.reference, context_future=future)
+            sentence = self.text[begin:end]
+            stamp = find_tweet_stamp(sentence)
+            reference = dt.date.fromisoformat(stamp.value) if stamp else self.reference
             self._date_cache[key] = [
                 TemporalExpression(
                     _span(self.text, begin + d.begin, begin + d.end), d.value, DateGranularity(d.granularity.value)
                 )
-                for d in found
+                for d in find_dates(sentence, reference, context_future=future)
+                if not (stamp and d.begin < stamp.end and stamp.begin < d.end)
             ]
         candidates = [
             d
             for d in self._date_cache[key]
             if not _is_period_bound(self.text, d.span.begin, begin)
             and not _in_relative_clause_on_another_noun(self.text[trig.end : d.span.begin])
+            and not _in_relative_clause_before(self.text, begin, d.span.begin, trig.begin)
+            and not _lasted_then_another_verb(self.text[trig.end : d.span.begin])
             and not _in_dateline(self.text, begin, end, d.span)
         ]
         if not candidates:
@@ -366,13 +402,13 @@ class Assembler:
 def _compatible(group: list[_Mention], m: _Mention) -> bool:
     mine = m.clusters()
     theirs = set().union(*(g.clusters() for g in group))
+    dates = {g.date.value for g in group if g.date}
+    if m.date and dates and m.date.value not in dates:
+        return False  # "met on December 9 and ... met on December 14": two meetings, even in one sentence
     last = group[-1]
     if last.sentence == m.sentence and (not mine or not theirs or mine & theirs):
         return True  # one sentence rarely reports two events of one type with shared parties
     if m.type == "SANCTION" and group[0].action != m.action:
-        return False
-    dates = {g.date.value for g in group if g.date}
-    if m.date and dates and m.date.value not in dates:
         return False
     if not mine or not theirs:  # a mention naming no one ("the sanctions") joins its close neighbour
         return abs(group[-1].sentence.begin - m.sentence.begin) < 600

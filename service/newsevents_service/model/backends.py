@@ -1,20 +1,24 @@
-"""Which runtime runs the encoder's forward passes: torch on the CPU (the default), ONNX Runtime
-(the optional `onnx` extra), or torch on a CUDA GPU. The heads and decoding always run in torch on
-the CPU."""
+"""Which runtime runs the encoder's forward passes: torch on the CPU with int8 linear layers (the
+default, model.int8), torch in float32, ONNX Runtime (float32, the optional `onnx` extra), or torch on
+a CUDA GPU (float32). The heads and decoding always run in torch on the CPU, in float32."""
 
 from __future__ import annotations
 
 import torch
 
 from .inference import Encode
+from .int8 import quantise_linears
 from .network import EventModel
 
-BACKENDS = ("torch", "onnx", "cuda")
-DEFAULT_BACKEND = "torch"
+BACKENDS = ("int8", "torch", "onnx", "cuda")
+DEFAULT_BACKEND = "int8"
 
 
 def make_encoder(network: EventModel, backend: str = DEFAULT_BACKEND, threads: int = 1) -> Encode:
     """The encoder for `backend`, running on `threads` intra-op threads (torch's are set globally)."""
+    if backend == "int8":
+        quantise_linears(network.encoder.encoder)  # the transformer layers; embeddings stay float32
+        return network.encode
     if backend == "torch":
         return network.encode
     if backend == "onnx":

@@ -231,27 +231,29 @@ class _WindowStates:
         return sums / lengths[:, None]
 
 
-# A window joins a batch only while padding it to the batch's longest window wastes little.
-MAX_PADDING_RATIO = 1.3
-MIN_PADDING_TOKENS = 32
+# Windows are padded to a width that depends on their own length only (a multiple of
+# PADDING_STEP tokens), and only windows of one width share a forward pass: a window then gets
+# bit-identical hidden states alone or batched with any others. Padding to the batch's longest
+# window would not: attention over a longer padded row sums in another order, and the int8 layers
+# (model.int8) can turn such a last-bit difference into a different rounding step.
+PADDING_STEP = 32
+
+
+def padded_width(window: Window) -> int:
+    """Positions of the window's forward pass: its tokens, [CLS] and [SEP], rounded up."""
+    return -(-(len(window) + 2) // PADDING_STEP) * PADDING_STEP
 
 
 def length_buckets(items: list[tuple[_Job, Window]], batch_size: int) -> list[list[tuple[_Job, Window]]]:
-    """Windows sorted by length, in batches of at most `batch_size` whose shortest window is within
-    MAX_PADDING_RATIO (or MIN_PADDING_TOKENS) of the longest: a document's short last window runs
-    on its own instead of being padded to full length."""
-    buckets: list[list[tuple[_Job, Window]]] = []
-    for item in sorted(items, key=lambda i: len(i[1])):
-        current = buckets[-1] if buckets else None
-        if (
-            current is None
-            or len(current) >= batch_size
-            or len(item[1]) - len(current[0][1]) > max(MIN_PADDING_TOKENS, (MAX_PADDING_RATIO - 1) * len(current[0][1]))
-        ):
-            buckets.append([item])
-        else:
-            current.append(item)
-    return buckets
+    """Windows grouped by padded width, in batches of at most `batch_size`."""
+    by_width: dict[int, list[tuple[_Job, Window]]] = {}
+    for item in items:
+        by_width.setdefault(padded_width(item[1]), []).append(item)
+    return [
+        group[start : start + batch_size]
+        for _, group in sorted(by_width.items())
+        for start in range(0, len(group), batch_size)
+    ]
 
 
 class Predictor:
@@ -296,7 +298,7 @@ class Predictor:
             job.hidden = [torch.empty(0)] * len(job.windows)
         cls, sep = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
         for chunk in length_buckets(items, self.batch_size):
-            width = max(len(w) for _, w in chunk) + 2
+            width = padded_width(chunk[0][1])
             ids = torch.zeros((len(chunk), width), dtype=torch.long)
             mask = torch.zeros((len(chunk), width), dtype=torch.long)
             for row, (job, w) in enumerate(chunk):

@@ -239,3 +239,17 @@ def find_dateline(text: str, window: int = 400) -> dt.date | None:
         if d:
             return d
     return None
+
+
+# An embedded tweet ends with its author and date: "... next week — Faisal Islam (@faisalislam)
+# June 24, 2016". That date is when the tweet was written, the tweet's own dateline.
+_TWEET_STAMP = re.compile(rf"\(@\w{{1,15}}\)\s*(?P<stamp>{_DATELINE.pattern})")
+
+
+def find_tweet_stamp(text: str) -> DateExpression | None:
+    """The date stamp of an embedded tweet in `text`, if any."""
+    m = _TWEET_STAMP.search(text)
+    if m is None:
+        return None
+    d = _safe_date(int(m.group("year")), _month(m.group("month")), int(m.group("day")))
+    return DateExpression(m.start("stamp"), m.end("stamp"), d.isoformat(), Granularity.DAY) if d else None
