@@ -6,11 +6,14 @@ in flight: a lone caller pays no batching delay), runs one `extract_many` on an 
 thread, and resolves each call's future. Documents of calls that were cancelled or ran out of
 deadline while queued are dropped, not computed.
 
-Up to `workers` batches are computed at once, and the torch threads are shared among the busy
-ones: a lone batch gets all of them (lowest latency), two busy batches get half each. On a small
-CPU this beats one batch at a time with every thread, because one batch's Python work (decoding,
-assembly) then overlaps the other's forward passes instead of leaving cores idle, and no
-thread waits at a parallel region's barrier for a core another thread holds.
+Up to `workers` batches are computed at once, each on its own inference thread. Only the first
+of these threads ever runs torch with more than one intra-op thread (all of them when its batch is
+the only one, else one); the others always run with one. On a small CPU two batches at once beat
+one, because one batch's Python work (decoding, assembly) overlaps the other's forward passes. But
+every thread that runs torch with several threads keeps an OpenMP team of its own, and once the
+process holds more OpenMP threads than CPUs, GNU OpenMP stops letting idle ones spin, so every
+parallel region waits for sleeping threads to wake: a short document then took 15 ms instead of
+5 ms. The engine is loaded on that first thread too (server.py), so no other thread forms a team.
 """
 
 from __future__ import annotations
@@ -66,7 +69,10 @@ class Batcher:
         threads: int = 1,
         set_threads: SetThreads | None = None,
         on_batch: Callable[[int], None] | None = None,
+        engine_thread: concurrent.futures.ThreadPoolExecutor | None = None,
     ) -> None:
+        """`engine_thread`: a one-thread executor to be the first inference thread (the one the
+        engine was loaded on); the batcher shuts it down on close."""
         self._extract_many = extract_many
         self._on_batch = on_batch
         self.workers = max(1, workers)
@@ -80,7 +86,8 @@ class Batcher:
         self.max_pending = max_pending
         self.max_batch_chars = max_batch_chars
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="inference")
+        self._executors = [engine_thread or _one_thread(0)] + [_one_thread(i) for i in range(1, self.workers)]
+        self._idle = list(range(self.workers))  # inference threads without a batch
         self._worker: asyncio.Task[None] | None = None
         self._closed = False
         self._in_flight = 0  # submitted calls not yet answered
@@ -154,12 +161,14 @@ class Batcher:
             self._slots.release()
 
     async def _extract(self, live: list[_Item]) -> None:
+        index = min(self._idle)  # the first thread when it is free: the only one with several threads
+        self._idle.remove(index)
         self._busy += 1
-        threads = max(1, self.threads // self._busy)
+        threads = max(1, self.threads // self._busy) if index == 0 else 1
         requests = [i.request for i in live]
         try:
             results = await asyncio.get_running_loop().run_in_executor(
-                self._executor, self._extract_with, threads, requests
+                self._executors[index], self._extract_with, threads, requests
             )
         except Exception as exc:  # an engine failure fails these calls, never the worker
             for item in live:
@@ -168,6 +177,7 @@ class Batcher:
             return
         finally:
             self._busy -= 1
+            self._idle.append(index)
         self.stats.batches += 1
         self.stats.documents += len(live)
         self.stats.last_batch_size = len(live)
@@ -193,4 +203,9 @@ class Batcher:
                 await self._worker
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
-        self._executor.shutdown(wait=True)
+        for executor in self._executors:
+            executor.shutdown(wait=True)
+
+
+def _one_thread(index: int) -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"inference-{index}")

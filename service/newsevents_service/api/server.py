@@ -8,6 +8,7 @@ calls finish within the grace period, exit 0.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import signal
@@ -127,7 +128,13 @@ class NewsEventsServer:
 
     async def _load(self) -> None:
         started = time.monotonic()
-        engine = await asyncio.get_running_loop().run_in_executor(None, self.engine_factory, self.config)
+        # Loaded on the first inference thread: no other thread may form an OpenMP team (batcher.py).
+        engine_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference-0")
+        try:
+            engine = await asyncio.get_running_loop().run_in_executor(engine_thread, self.engine_factory, self.config)
+        except BaseException:
+            engine_thread.shutdown(wait=False)
+            raise
         self.metrics.model_load_seconds.set(time.monotonic() - started)
         log.info("model %s loaded in %.1fs", engine.info.version, time.monotonic() - started)
         self.batcher = Batcher(
@@ -139,6 +146,7 @@ class NewsEventsServer:
             threads=engine.threads,
             set_threads=engine.set_threads,
             on_batch=self.metrics.batch_size.observe,
+            engine_thread=engine_thread,
         )
         self.batcher.start()
         batcher = self.batcher
