@@ -12,6 +12,7 @@ import torch
 from newsevents_service.model.artifacts import DEFAULT_ARTIFACT, LoadedModel, load_model, set_threads
 from newsevents_service.model.backends import DEFAULT_BACKEND, make_encoder
 from newsevents_service.model.inference import Encode, Predictor
+from newsevents_service.model.memory import keep_freed_memory
 from newsevents_service.normalize.dates import find_dateline
 
 from .assemble import Assembler, event_participants
@@ -43,7 +44,9 @@ class Extractor:
         stride: int = 192,
         backend: str = DEFAULT_BACKEND,
     ) -> None:
-        """`backend`: "torch", "onnx" for ONNX Runtime (the `onnx` extra) or "cuda" (model.backends)."""
+        """`backend`: "int8" (default), "torch" (float32), "onnx" for ONNX Runtime (the `onnx` extra)
+        or "cuda" (model.backends). Tunes this process's malloc for inference (model.memory)."""
+        keep_freed_memory()
         self.threads = set_threads(threads)
         model = load_model(Path(model_dir))
         self._init(model, batch_size, window, stride, make_encoder(model.network, backend, self.threads))
