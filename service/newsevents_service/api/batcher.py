@@ -6,14 +6,16 @@ in flight: a lone caller pays no batching delay), runs one `extract_many` on an 
 thread, and resolves each call's future. Documents of calls that were cancelled or ran out of
 deadline while queued are dropped, not computed.
 
-Up to `workers` batches are computed at once, each on its own inference thread. Only the first
-of these threads ever runs torch with more than one intra-op thread (all of them when its batch is
-the only one, else one); the others always run with one. On a small CPU two batches at once beat
-one, because one batch's Python work (decoding, assembly) overlaps the other's forward passes. But
-every thread that runs torch with several threads keeps an OpenMP team of its own, and once the
-process holds more OpenMP threads than CPUs, GNU OpenMP stops letting idle ones spin, so every
-parallel region waits for sleeping threads to wake: a short document then took 15 ms instead of
-5 ms. The engine is loaded on that first thread too (server.py), so no other thread forms a team.
+Up to `workers` batches are computed at once, each on its own inference thread. A lone batch
+(nothing else running or queued) runs on the first of these threads with every torch thread:
+lowest latency. Under load each batch runs with one torch thread, the batches side by side: on 2
+cores two one-thread batches did 101-109 short documents/s where one two-thread batch at a time
+did 80, as no thread waits at a parallel region's barrier and one batch's Python work (decoding,
+assembly) overlaps the other's forward passes. Only the first thread ever runs torch with several
+threads: each thread that does keeps an OpenMP team of its own, and once the process holds more
+OpenMP threads than CPUs, GNU OpenMP stops letting idle ones spin, so every parallel region waits
+for sleeping threads to wake (a short document took 15 ms instead of 5). The engine is loaded on
+that first thread too (server.py), so no other thread forms a team.
 """
 
 from __future__ import annotations
@@ -78,7 +80,6 @@ class Batcher:
         self.workers = max(1, workers)
         self.threads = max(1, threads)
         self._set_threads = set_threads
-        self._busy = 0  # batches being computed
         self._slots = asyncio.Semaphore(self.workers)
         self._running: set[asyncio.Task[None]] = set()
         self.max_batch = max_batch
@@ -163,8 +164,9 @@ class Batcher:
     async def _extract(self, live: list[_Item]) -> None:
         index = min(self._idle)  # the first thread when it is free: the only one with several threads
         self._idle.remove(index)
-        self._busy += 1
-        threads = max(1, self.threads // self._busy) if index == 0 else 1
+        # Every thread for a lone batch; under load one per batch, all batches side by side.
+        alone = index == 0 and self._in_flight <= len(live)  # no other call is waiting or running
+        threads = self.threads if alone else 1
         requests = [i.request for i in live]
         try:
             results = await asyncio.get_running_loop().run_in_executor(
@@ -176,7 +178,6 @@ class Batcher:
                     item.future.set_exception(exc)
             return
         finally:
-            self._busy -= 1
             self._idle.append(index)
         self.stats.batches += 1
         self.stats.documents += len(live)
