@@ -55,6 +55,8 @@ def render(meta: dict) -> str:
             *[_row(k, evaluation[k]) for k in ("events", "arguments", "dates", "amounts")],
             *[_row(f"event F1, {k}", v) for k, v in evaluation["per_type"].items()],
             "",
+            "With the default runtime (`int8`: the encoder's linear layers in int8 per token, `model.int8`);",
+            "float32 (`--backend torch`) is within 0.005 of every figure (docs/performance.md).",
             "Scored by the rules of `shared/ANNOTATION.md` section 4 (`newsevents-eval`, equal to",
             "`shared/eval/score.py`). The gold set has 71 non-optional events, so one event is worth",
             "about 0.014 event F1. Targets of the engine issue, and where this model stands:",
@@ -86,7 +88,8 @@ def render(meta: dict) -> str:
             "## Speed",
             "",
             f"Engine on the AP sample article ({speed['tokens']} tokens, {speed['windows']} windows), "
-            f"{speed['cpu']}, {speed['torch_threads']} torch threads: p50 {speed['engine_p50_ms']} ms, "
+            f"{speed['cpu']}, {speed['torch_threads']} torch threads, runtime {speed.get('backend', 'torch')}: "
+            f"p50 {speed['engine_p50_ms']} ms, "
             f"{speed['engine_tokens_per_s']} tokens/s (`python -m bench.engine_throughput`).",
             "",
         ]

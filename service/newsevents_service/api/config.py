@@ -55,7 +55,7 @@ _HELP = {
     "max_message_bytes": "largest accepted request message, in bytes",
     "max_batch": "most documents in one forward batch",
     "batch_wait_ms": "how long the first document of a batch waits for others",
-    "inference_workers": "batches computed at once; the torch threads are shared among the busy ones",
+    "inference_workers": "batches computed at once; a lone call uses every torch thread, batches under load one each",
     "max_pending": "documents allowed to wait; more get RESOURCE_EXHAUSTED",
     "grace_seconds": "how long SIGTERM lets in-flight calls finish",
     "default_timeout_seconds": "work budget of a call that sets no deadline",
