@@ -334,3 +334,28 @@ def test_a_trigger_that_lasted_a_period_does_not_take_the_next_verbs_day() -> No
     )
     dates = {e.type.value: e.date.value if e.date else None for e in events}
     assert dates == {"MEETING": None, "AGREEMENT": "2015-07-14"}
+
+
+def test_a_clause_between_dashes_names_no_party_of_the_event_outside_it() -> None:
+    text = (
+        "The European Union will lift its own sanctions, unfreezing some $100 billion in assets -- this number "
+        "is an estimate from the U.S. Treasury Department -- held abroad."
+    )
+    events = assemble(
+        text,
+        triggers=[("lift", "SANCTION")],
+        entities=[("European Union", "ORGANIZATION"), ("U.S.", "COUNTRY")],
+        roles=[(0, 0, "IMPOSER"), (0, 1, "IMPOSER")],
+    )
+    assert [p.name for p in events[0].details.imposers] == ["European Union"]  # type: ignore[union-attr]
+
+
+def test_a_participial_aside_keeps_its_parties() -> None:
+    text = "The sanctions -- imposed by the United States and Britain -- target three banks."
+    events = assemble(
+        text,
+        triggers=[("sanctions", "SANCTION")],
+        entities=[("United States", "COUNTRY"), ("Britain", "COUNTRY")],
+        roles=[(0, 0, "IMPOSER"), (0, 1, "IMPOSER")],
+    )
+    assert sorted(p.name for p in events[0].details.imposers) == ["United Kingdom", "United States"]  # type: ignore[union-attr]

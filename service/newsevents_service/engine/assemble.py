@@ -79,6 +79,22 @@ def _lasted_then_another_verb(between: str) -> bool:
     return bool(_LASTED_THEN_AND.match(between))
 
 
+# A clause set off by dashes or brackets, with a verb of its own ("-- this number is an estimate
+# from the U.S. Treasury Department --"), comments on the sentence: who it names is no party to
+# an event outside it. Participial asides ("-- imposed by the U.S. and the EU --") stay.
+_ASIDE = re.compile(r"\s(?:--|—|–)\s(?P<a>[^—–]+?)\s(?:--|—|–)\s|\((?P<b>[^()]+)\)")
+_FINITE_VERB = re.compile(r"\b(is|are|was|were|has|have|had|will|would|says|said)\b", re.IGNORECASE)
+
+
+def _clause_asides(text: str, begin: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    for m in _ASIDE.finditer(text, begin, end):
+        group = "a" if m.group("a") is not None else "b"
+        if _FINITE_VERB.search(m.group(group)):
+            spans.append((m.start(group), m.end(group)))
+    return spans
+
+
 def _in_relative_clause_on_another_noun(between: str) -> bool:
     found = _RELATIVE_CLAUSE.search(between)
     if found is None:
@@ -255,10 +271,14 @@ class Assembler:
             self.prediction.modality[index],
             self.prediction.action[index],
         )
+        asides = _clause_asides(self.text, s_begin, s_end)
         for role in self.roles_by_trigger.get(index, []):
             cluster = self.entity_cluster[role.entity]
+            ent = self.prediction.entities[role.entity]
+            aside = next(((b, e) for b, e in asides if b <= ent.begin < e), None)
+            if aside is not None and not aside[0] <= trig.begin < aside[1]:
+                continue  # "... -- this number is an estimate from the U.S. Treasury Department --"
             if cluster is not None:
-                ent = self.prediction.entities[role.entity]
                 found = (role.role, cluster, _span(self.text, ent.begin, ent.end), role.confidence)
                 (mention.context_roles if role.context else mention.roles).append(found)
         mention.headline = s_index == 0 and self.text[s_end : s_end + 2].strip(" \t\r").startswith("\n")
