@@ -359,3 +359,22 @@ def test_a_participial_aside_keeps_its_parties() -> None:
         roles=[(0, 0, "IMPOSER"), (0, 1, "IMPOSER")],
     )
     assert sorted(p.name for p in events[0].details.imposers) == ["United Kingdom", "United States"]  # type: ignore[union-attr]
+
+
+def test_an_undated_headline_led_group_joins_the_dated_body_event_it_announces() -> None:
+    text = (
+        "Readout of the Steering Group Meetings\n\n"
+        "Australia and Japan recently held the inaugural meetings of the steering groups. "
+        "The Steering Group for Advanced Capabilities met on December 9 and the Steering Group for "
+        "Submarines met on December 14."
+    )
+    events = assemble(
+        text,
+        triggers=[("Meetings", "MEETING"), ("meetings", "MEETING"), ("met", "MEETING"), ("met#2", "MEETING")],
+        entities=[("Australia", "COUNTRY"), ("Japan", "COUNTRY"), ("Steering Group for Advanced", "ORGANIZATION")],
+        roles=[(1, 0, "PARTICIPANT"), (1, 1, "PARTICIPANT"), (2, 2, "PARTICIPANT"), (3, 2, "PARTICIPANT")],
+    )
+    assert [(e.date.value if e.date else None, len(e.mentions)) for e in events] == [
+        ("2021-12-09", 3),
+        ("2021-12-14", 1),
+    ]

@@ -459,16 +459,26 @@ def _same_directed_event(group: list[_Mention], m: _Mention) -> bool:
 
 def _fold_headlines(groups: list[list[_Mention]]) -> list[list[_Mention]]:
     """A headline announces the article's main event: its mentions join the first body event of
-    their type, however far away, unless they name a different imposer or seller."""
+    their type, however far away, unless they name a different imposer or seller. A group led by
+    the headline but undated ("Readout of ... Meetings" with "recently held the meetings") joins
+    the first dated body event of its type."""
     kept: list[list[_Mention]] = []
     for group in groups:
-        if all(m.headline for m in group):
-            body = next((g for g in groups if g is not group and g[0].type == group[0].type), None)
-            if body is not None and not _agents_clash(body, group):
-                body[:0] = group
-                continue
+        body = _announced_body_event(group, groups)
+        if body is not None and not _agents_clash(body, group):
+            body[:0] = group
+            continue
         kept.append(group)
     return kept
+
+
+def _announced_body_event(group: list[_Mention], groups: list[list[_Mention]]) -> list[_Mention] | None:
+    same_type = [g for g in groups if g is not group and g[0].type == group[0].type]
+    if all(m.headline for m in group):
+        return next(iter(same_type), None)
+    if group[0].headline and not any(m.date for m in group):
+        return next((g for g in same_type if any(m.date for m in g)), None)
+    return None
 
 
 def _agents_clash(group: list[_Mention], other: list[_Mention]) -> bool:
