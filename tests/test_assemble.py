@@ -378,3 +378,25 @@ def test_an_undated_headline_led_group_joins_the_dated_body_event_it_announces()
         ("2021-12-09", 3),
         ("2021-12-14", 1),
     ]
+
+
+def test_without_a_reference_date_an_undated_headline_group_stays_apart() -> None:
+    text = (
+        "DELIVERING ON TRADE: Today, the two governments announced a trade deal.\n\n"
+        + "The deal opens their markets to farmers. "
+        + "Officials gave no further details about the timing of the measures. " * 12
+        + "Their first trade agreement was signed on December 17, 2001."
+    )
+    prediction = DocumentPrediction(
+        triggers=[
+            _span(text, "deal", "AGREEMENT"),
+            _span(text, "deal#2", "AGREEMENT"),
+            _span(text, "agreement", "AGREEMENT"),
+        ],
+        modality=["ASSERTED"] * 3,
+        action=["IMPOSE"] * 3,
+    )
+    undated, _ = Assembler(text, split_sentences(text), prediction, None).events()
+    dated, _ = Assembler(text, split_sentences(text), prediction, PUBLISHED).events()
+    assert len(undated) == 2
+    assert len(dated) == 2  # "Today" dates the headline's group once a publication date is known
