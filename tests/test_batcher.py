@@ -72,3 +72,31 @@ def test_a_lone_batch_gets_every_thread_and_batches_under_load_one_each() -> Non
         await batcher.close()
 
     asyncio.run(main())
+
+
+def test_a_call_whose_deadline_passes_in_the_queue_gets_deadline_exceeded() -> None:
+    import grpc
+    import pytest
+
+    from newsevents_service.api.errors import ServiceError
+
+    release = threading.Event()
+
+    def slow(requests: Sequence[Request]) -> list[ExtractionResult]:
+        release.wait(timeout=10)
+        return _Recorder()(requests)
+
+    async def main() -> None:
+        batcher = Batcher(slow, max_batch=1, max_wait_ms=0, workers=1)
+        first = asyncio.ensure_future(batcher.submit(Request(text="occupies the only worker")))
+        late = asyncio.ensure_future(batcher.submit(Request(text="waits"), timeout=0.05))
+        await asyncio.sleep(0.2)  # the second call's deadline passes while it is queued
+        release.set()
+        await asyncio.wait_for(first, timeout=10)
+        with pytest.raises(ServiceError) as error:
+            await asyncio.wait_for(late, timeout=10)  # answered, not left waiting
+        assert error.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert batcher.stats.dropped == 1
+        await batcher.close()
+
+    asyncio.run(main())

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from newsevents_service.engine.extractor import Request
 from newsevents_service.engine.types import ExtractionResult
 
-from .errors import overloaded, shutting_down
+from .errors import deadline_exceeded, overloaded, shutting_down
 
 ExtractMany = Callable[[Sequence[Request]], list[ExtractionResult]]
 SetThreads = Callable[[int], object]  # sets the calling thread's torch intra-op threads
@@ -41,6 +41,7 @@ class _Item:
     request: Request
     future: asyncio.Future[ExtractionResult]
     deadline: float | None  # time.monotonic() seconds
+    timeout: float | None = None
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -110,7 +111,7 @@ class Batcher:
             raise overloaded(self.max_pending)
         loop = asyncio.get_running_loop()
         deadline = time.monotonic() + timeout if timeout is not None else None
-        item = _Item(request, loop.create_future(), deadline)
+        item = _Item(request, loop.create_future(), deadline, timeout)
         self._queue.put_nowait(item)
         self.start()
         self._in_flight += 1
@@ -156,6 +157,9 @@ class Batcher:
         try:
             live = [item for item in batch if not item.expired()]
             self.stats.dropped += len(batch) - len(live)
+            for item in batch:
+                if not item.future.done() and item not in live:  # ran out of time in the queue
+                    item.future.set_exception(deadline_exceeded(item.timeout or 0.0))
             if live:
                 await self._extract(live)
         finally:

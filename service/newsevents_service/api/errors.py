@@ -55,5 +55,14 @@ def overloaded(limit: int) -> ServiceError:
     )
 
 
+def deadline_exceeded(seconds: float) -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        "DEADLINE_EXCEEDED",
+        f"the document waited past its deadline ({seconds:g} s) before a worker was free; "
+        "retry later or allow more time",
+    )
+
+
 def internal(message: str) -> ServiceError:
     return ServiceError(grpc.StatusCode.INTERNAL, "INTERNAL", message)
