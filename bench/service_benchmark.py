@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -143,7 +144,13 @@ def float32_encoder(extractor: Extractor) -> torch.nn.Module:
     """The extractor's encoder, or a float32 copy of it where the extractor runs int8 layers."""
     if not any(isinstance(m, Int8Linear) for m in extractor.model.network.encoder.modules()):
         return extractor.model.network.encoder
-    return load_model(extractor.model.directory).network.encoder
+    return _float32_copy(extractor.model.directory)
+
+
+@functools.cache
+def _float32_copy(directory: Path) -> torch.nn.Module:
+    """Loaded once per benchmark process, not for every input and repeat."""
+    return load_model(directory).network.encoder
 
 
 def start_server(

@@ -3,8 +3,8 @@
 Concurrent calls put documents on one bounded queue; a worker takes up to `max_batch` of them
 (waiting at most `max_wait_ms` for more after the first, and not at all when no other call is
 in flight: a lone caller pays no batching delay), runs one `extract_many` on an inference
-thread, and resolves each call's future. Documents of calls that were cancelled or ran out of
-deadline while queued are dropped, not computed.
+thread, and resolves each call's future. Documents of calls that were cancelled while queued are
+dropped, not computed; those that ran out of deadline there are answered DEADLINE_EXCEEDED.
 
 Up to `workers` batches are computed at once, each on its own inference thread. A lone batch
 (nothing else running or queued) runs on the first of these threads with every torch thread:
@@ -88,7 +88,7 @@ class Batcher:
         self.max_pending = max_pending
         self.max_batch_chars = max_batch_chars
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        self._executors = [engine_thread or _one_thread(0)] + [_one_thread(i) for i in range(1, self.workers)]
+        self._executors = [engine_thread or inference_thread(0)] + [inference_thread(i) for i in range(1, self.workers)]
         self._idle = list(range(self.workers))  # inference threads without a batch
         self._worker: asyncio.Task[None] | None = None
         self._closed = False
@@ -155,11 +155,13 @@ class Batcher:
 
     async def _compute(self, batch: list[_Item]) -> None:
         try:
-            live = [item for item in batch if not item.expired()]
-            self.stats.dropped += len(batch) - len(live)
+            live = []
             for item in batch:
-                if not item.future.done() and item not in live:  # ran out of time in the queue
+                if not item.expired():
+                    live.append(item)
+                elif not item.future.done():  # ran out of time in the queue
                     item.future.set_exception(deadline_exceeded(item.timeout or 0.0))
+            self.stats.dropped += len(batch) - len(live)
             if live:
                 await self._extract(live)
         finally:
@@ -212,5 +214,6 @@ class Batcher:
             executor.shutdown(wait=True)
 
 
-def _one_thread(index: int) -> concurrent.futures.ThreadPoolExecutor:
+def inference_thread(index: int) -> concurrent.futures.ThreadPoolExecutor:
+    """A one-thread executor for the batcher's `index`-th inference thread."""
     return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"inference-{index}")

@@ -8,7 +8,6 @@ calls finish within the grace period, exit 0.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 import logging
 import signal
@@ -26,7 +25,7 @@ from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 
 from . import tracing
-from .batcher import Batcher, ExtractMany, SetThreads
+from .batcher import Batcher, ExtractMany, SetThreads, inference_thread
 from .config import ServerConfig, parse_config
 from .metrics import Metrics
 from .model_info import model_info
@@ -129,7 +128,7 @@ class NewsEventsServer:
     async def _load(self) -> None:
         started = time.monotonic()
         # Loaded on the first inference thread: no other thread may form an OpenMP team (batcher.py).
-        engine_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference-0")
+        engine_thread = inference_thread(0)
         try:
             engine = await asyncio.get_running_loop().run_in_executor(engine_thread, self.engine_factory, self.config)
         except BaseException:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 
 _M_TRIM_THRESHOLD = -1
@@ -21,6 +22,7 @@ MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's largest allowed value on 64-bit sys
 TRIM_THRESHOLD = 256 * 1024 * 1024
 
 
+@functools.cache
 def keep_freed_memory() -> bool:
     """Apply the settings above once per process; False where not glibc, or where the operator
     set MALLOC_* variables (their choice wins)."""

@@ -235,10 +235,14 @@ def find_dateline(text: str, window: int = 400) -> dt.date | None:
     for m in _DATELINE.finditer(text[:window]):
         if _NOT_DATELINE.search(text[max(0, m.start() - 20) : m.start()]):
             continue
-        d = _safe_date(int(m.group("year")), _month(m.group("month")), int(m.group("day")))
+        d = _dateline_date(m)
         if d:
             return d
     return None
+
+
+def _dateline_date(m: re.Match[str]) -> dt.date | None:
+    return _safe_date(int(m.group("year")), _month(m.group("month")), int(m.group("day")))
 
 
 # An embedded tweet ends with its author and date: "... next week — Faisal Islam (@faisalislam)
@@ -251,5 +255,5 @@ def find_tweet_stamp(text: str) -> DateExpression | None:
     m = _TWEET_STAMP.search(text)
     if m is None:
         return None
-    d = _safe_date(int(m.group("year")), _month(m.group("month")), int(m.group("day")))
+    d = _dateline_date(m)
     return DateExpression(m.start("stamp"), m.end("stamp"), d.isoformat(), Granularity.DAY) if d else None
