@@ -113,10 +113,14 @@ def test_failed_authentication_is_traced(traced_server) -> None:  # type: ignore
 
 
 def test_a_passed_deadline_is_traced_as_an_error(traced_server) -> None:  # type: ignore[no-untyped-def]
-    server, exporter = traced_server(delay=1.0)
-    stub = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(server.target))
+    server, exporter = traced_server(delay=2.0)
+    channel = grpc.insecure_channel(server.target)
+    # Connected first, and a deadline well above a busy machine's hand-off time: a call whose
+    # deadline passes before its handler starts is never handled, so never traced.
+    grpc.channel_ready_future(channel).result(timeout=10)
+    stub = pb_grpc.EventExtractionServiceStub(channel)
     with pytest.raises(grpc.RpcError) as late:
-        stub.ExtractEvents(request(), timeout=0.3)
+        stub.ExtractEvents(request(), timeout=1.0)
     assert late.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     (span,) = finished(exporter, 1)
     assert span.attributes is not None
