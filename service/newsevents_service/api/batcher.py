@@ -64,7 +64,7 @@ class Batcher:
         self,
         extract_many: ExtractMany,
         *,
-        max_batch: int = 8,
+        max_batch: int = 4,
         max_wait_ms: float = 5.0,
         max_pending: int = 64,
         max_batch_chars: int = 200_000,

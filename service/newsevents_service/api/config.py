@@ -21,7 +21,7 @@ class ServerConfig:
     backend: str = "int8"  # the encoder's runtime: int8, torch, onnx or cuda (model.backends)
     max_text_length: int = 1_000_000
     max_message_bytes: int = 8 * 1024 * 1024
-    max_batch: int = 8
+    max_batch: int = 4
     batch_wait_ms: float = 5.0
     inference_workers: int = 2
     max_pending: int = 64

@@ -77,7 +77,8 @@ class NewsEventsServer:
         self.servicer = EventExtractionServicer(
             config.max_text_length,
             config.default_timeout_seconds,
-            stream_window=config.max_batch * config.inference_workers,  # enough to keep every worker busy
+            # a batch computing on every worker and one more queued for each, so none waits on the stream
+            stream_window=2 * config.max_batch * config.inference_workers,
             metrics=self.metrics,
         )
         self.batcher: Batcher | None = None
