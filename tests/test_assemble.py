@@ -361,7 +361,9 @@ def test_a_participial_aside_keeps_its_parties() -> None:
     assert sorted(p.name for p in events[0].details.imposers) == ["United Kingdom", "United States"]  # type: ignore[union-attr]
 
 
-def test_an_undated_headline_led_group_joins_the_dated_body_event_it_announces() -> None:
+def test_an_undated_headline_led_group_stays_its_own_event() -> None:
+    """Joining it to the first dated body event of its type was right here, but wrong more often
+    than right on releases annotated blind for the purpose (data/heldout/)."""
     text = (
         "Readout of the Steering Group Meetings\n\n"
         "Australia and Japan recently held the inaugural meetings of the steering groups. "
@@ -375,12 +377,13 @@ def test_an_undated_headline_led_group_joins_the_dated_body_event_it_announces()
         roles=[(1, 0, "PARTICIPANT"), (1, 1, "PARTICIPANT"), (2, 2, "PARTICIPANT"), (3, 2, "PARTICIPANT")],
     )
     assert [(e.date.value if e.date else None, len(e.mentions)) for e in events] == [
-        ("2021-12-09", 3),
+        (None, 2),
+        ("2021-12-09", 1),
         ("2021-12-14", 1),
     ]
 
 
-def test_without_a_reference_date_an_undated_headline_group_stays_apart() -> None:
+def test_a_headline_led_deal_is_not_merged_into_an_older_dated_agreement() -> None:
     text = (
         "DELIVERING ON TRADE: Today, the two governments announced a trade deal.\n\n"
         + "The deal opens their markets to farmers. "
@@ -399,4 +402,4 @@ def test_without_a_reference_date_an_undated_headline_group_stays_apart() -> Non
     undated, _ = Assembler(text, split_sentences(text), prediction, None).events()
     dated, _ = Assembler(text, split_sentences(text), prediction, PUBLISHED).events()
     assert len(undated) == 2
-    assert len(dated) == 2  # "Today" dates the headline's group once a publication date is known
+    assert len(dated) == 2

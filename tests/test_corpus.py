@@ -33,6 +33,21 @@ def test_corpus_files_pass_the_checker() -> None:
         assert "overlaps the dev gold set" not in run.stdout
 
 
+def test_the_held_out_rule_check_set_is_valid_and_not_trained_on(documents: list[dict]) -> None:
+    files = sorted((ROOT / "data" / "heldout").glob("*.jsonl"))
+    assert files
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "training" / "corpus_check.py"), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    held_out = load_documents(files)
+    trained = {d["id"] for d in documents} | {d["text"][:200] for d in documents}
+    assert not any(d["id"] in trained or d["text"][:200] in trained for d in held_out)
+
+
 def test_corpus_sizes(documents: list[dict]) -> None:
     stats = corpus_stats(documents)
     assert stats["mentions"] >= 2400

@@ -253,7 +253,7 @@ class Assembler:
 
     def events(self) -> tuple[list[Event], list[Entity]]:
         mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers) if not _in_url(self.text, t)]
-        folded = _fold_headlines(self._merge(mentions), datable=self.reference is not None)
+        folded = _fold_headlines(self._merge(mentions))
         groups = [g for g in folded if _names_weapons(g) and _supported(g)]
         _date_by_meetings(groups)
         entities = self.resolver.entities()
@@ -458,15 +458,15 @@ def _same_directed_event(group: list[_Mention], m: _Mention) -> bool:
     return any(mine[role] & theirs.get(role, set()) for role in mine)
 
 
-def _fold_headlines(groups: list[list[_Mention]], datable: bool = True) -> list[list[_Mention]]:
+def _fold_headlines(groups: list[list[_Mention]]) -> list[list[_Mention]]:
     """A headline announces the article's main event: its mentions join the first body event of
-    their type, however far away, unless they name a different imposer or seller. A group led by
-    the headline but undated ("Readout of ... Meetings" with "recently held the meetings") joins
-    the first dated body event of its type, where dates could be resolved at all (`datable`: a
-    publication date or dateline is known; without one "Today, ..." leaves the group undated)."""
+    their type, however far away, unless they name a different imposer or seller. A group that the
+    headline merely leads (headline plus body mentions) stays as it is: joining it to the first
+    dated body event of its type lost more than it gained on releases annotated blind for the
+    purpose (data/heldout/, `python -m training.rule_check`)."""
     kept: list[list[_Mention]] = []
     for group in groups:
-        body = _announced_body_event(group, groups, datable)
+        body = _announced_body_event(group, groups)
         if body is not None and not _agents_clash(body, group):
             body[:0] = group
             continue
@@ -474,13 +474,10 @@ def _fold_headlines(groups: list[list[_Mention]], datable: bool = True) -> list[
     return kept
 
 
-def _announced_body_event(group: list[_Mention], groups: list[list[_Mention]], datable: bool) -> list[_Mention] | None:
-    same_type = [g for g in groups if g is not group and g[0].type == group[0].type]
-    if all(m.headline for m in group):
-        return next(iter(same_type), None)
-    if datable and group[0].headline and not any(m.date for m in group):
-        return next((g for g in same_type if any(m.date for m in g)), None)
-    return None
+def _announced_body_event(group: list[_Mention], groups: list[list[_Mention]]) -> list[_Mention] | None:
+    if not all(m.headline for m in group):
+        return None
+    return next((g for g in groups if g is not group and g[0].type == group[0].type), None)
 
 
 def _agents_clash(group: list[_Mention], other: list[_Mention]) -> bool:
