@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from newsevents_service.engine import assemble
+from newsevents_service.engine.assemble import _announced_body_event as _shipped_body_event
 from newsevents_service.engine.extractor import Extractor
 from newsevents_service.evaluation.cli import load_gold, predict
 from newsevents_service.evaluation.scoring import METRICS, score
@@ -33,12 +34,12 @@ def _no_aside(text: str, begin: int, end: int) -> list[tuple[int, int]]:
 
 
 def _headline_led(group: list[Any], groups: list[list[Any]]) -> list[Any] | None:
-    """`_announced_body_event` with the removed branch: an undated group led by the headline joins
-    the first dated body event of its type."""
-    same_type = [g for g in groups if g is not group and g[0].type == group[0].type]
+    """The shipped `_announced_body_event` plus the removed branch: an undated group led by the
+    headline joins the first dated body event of its type."""
     if all(m.headline for m in group):
-        return next(iter(same_type), None)
+        return _shipped_body_event(group, groups)
     if group[0].headline and not any(m.date for m in group):
+        same_type = (g for g in groups if g is not group and g[0].type == group[0].type)
         return next((g for g in same_type if any(m.date for m in g)), None)
     return None
 

@@ -75,9 +75,9 @@ def _example(rows: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
 def traced_encoder(encoder: nn.Module) -> Encode:
     """The encoder as a TorchScript trace. Its forward runs without the GIL and without Python's
     dispatch of each of the int8 layers' ~700 small ops, so two batches computed side by side (and
-    the server's own threads) no longer queue for the interpreter: short articles 139 vs 112/s on
-    two threads in-process. The trace is checked against the eager encoder on another shape; if
-    they differ (a transformers release that branches on shapes, say), the eager encoder is used."""
+    the server's own threads) no longer queue for the interpreter: short articles 138 vs 111-121/s
+    in-process (docs/performance.md). The trace is checked against the eager encoder on another
+    shape; if they differ (a transformers release that branches on shapes, say), the eager one is used."""
     eager = _LastHidden(encoder).eval()
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer and deprecation notices about transformers' code
