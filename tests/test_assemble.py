@@ -229,6 +229,36 @@ def test_an_agreement_reached_during_a_dated_meeting_takes_its_date() -> None:
     assert assemble(text, triggers)[-1].date is None  # named with the meeting, not reached at it
 
 
+def test_a_meeting_at_which_a_dated_agreement_was_reached_takes_its_date() -> None:
+    text = (
+        "The factions agreed on Tuesday to dissolve their groups. The agreement was reached at a meeting in Damascus."
+    )
+    events = assemble(text, [("agreed", "AGREEMENT"), ("agreement", "AGREEMENT"), ("meeting", "MEETING")])
+    assert [e.type.value for e in events] == ["AGREEMENT", "MEETING"]  # "The agreement" is the one agreed
+    assert [e.date.value if e.date else None for e in events] == ["2022-07-05", "2022-07-05"]
+    text = "The factions agreed on Tuesday to dissolve their groups. A meeting in Damascus discussed the agreement."
+    assert assemble(text, [("agreed", "AGREEMENT"), ("meeting", "MEETING")])[-1].date is None
+
+
+def test_a_definite_mention_refers_back_to_the_last_event_of_its_type() -> None:
+    filler = "Officials gave no further details about the agenda of the leaders. " * 10
+    text = "Leaders wrapped up their summit on Sunday. " + filler + "Boris Johnson, who hosted the gathering, spoke."
+    triggers = [("summit", "MEETING"), ("gathering", "MEETING")]
+    entities = [("Boris Johnson", "PERSON")]
+    events = assemble(text, triggers, entities, roles=[(1, 0, "PARTICIPANT")])
+    assert len(events) == 1 and events[0].date is not None and events[0].date.value == "2022-07-03"
+    indefinite = text.replace("the gathering", "a gathering")
+    assert len(assemble(indefinite, triggers, entities, roles=[(1, 0, "PARTICIPANT")])) == 2
+
+
+def test_the_day_a_statement_was_made_is_not_the_events_when_another_date_is_there() -> None:
+    text = "The prime minister said on Tuesday he spoke by telephone with the Chinese premier on June 30."
+    events = assemble(text, [("spoke", "MEETING")])
+    assert events[0].date is not None and events[0].date.value == "2022-06-30"
+    text = "The prime minister said on Tuesday he spoke by telephone with the Chinese premier."
+    assert assemble(text, [("spoke", "MEETING")])[0].date.value == "2022-07-05"  # type: ignore[union-attr]
+
+
 def test_meetings_carry_no_amounts() -> None:
     text = "Pakistan's talks with the IMF on unlocking a stalled $1.1 billion tranche began on Tuesday."
     assert assemble(text, [("talks", "MEETING")])[0].amounts == ()

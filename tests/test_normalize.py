@@ -40,6 +40,32 @@ def test_dates_resolve_against_publication_date(text: str, value: str) -> None:
     assert text[found[0].begin : found[0].end].strip()
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("we just met on the 16th of August", "2023-08-16"),
+        ("diplomats had travelled to Ankara earlier in the week", "2023-W35"),
+        ("they met the day before yesterday", "2023-08-26"),
+        ("they talked by phone last night", "2023-08-27"),
+        ("she spoke with him this morning", "2023-08-28"),
+        ("they met two days ago", "2023-08-26"),
+        ("the two met three weeks ago", "2023-W32"),
+        ("sanctions imposed six months ago", "2023-02"),
+        ("a deal signed a year ago", "2022"),
+        ("a summit in mid-July", "2023-07"),
+        ("talks held in early August", "2023-08"),
+    ],
+)
+def test_more_relative_expressions_resolve(text: str, value: str) -> None:
+    found = find_dates(text, REF, context_future=False)
+    assert [d.value for d in found] == [value]
+    assert "yesterday" not in text or text[found[0].begin :].startswith("the day before")
+
+
+def test_a_vague_count_is_no_date() -> None:
+    assert find_dates("they met a few weeks ago", REF) == []
+
+
 def test_the_year_in_a_laws_name_is_no_date() -> None:
     assert find_dates("under section 621 of the Foreign Assistance Act of 1961", REF) == []
     assert [d.value for d in find_dates("the tally of 1961 shows", REF)] == ["1961"]

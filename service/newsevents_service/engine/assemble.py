@@ -128,6 +128,15 @@ _DATELINE_HEAD = re.compile(
 _DATELINE_TAIL = re.compile(r"^\s*(?:\([A-Za-z ]+\)\s*)?(?:[—–-]|$)")
 
 
+# "Takaichi said on Tuesday she had spoken with Li Qiang over the weekend": the day after "said"
+# dates the statement; another date in the sentence is the better one for the event.
+_STATEMENT_BEFORE = re.compile(r"\b(?:said|says|told\s+(?:\w+\s+){0,3}?|stated)\s*(?:on\s+)?$", re.IGNORECASE)
+
+
+def _dates_a_statement(text: str, sentence_begin: int, date_begin: int) -> bool:
+    return bool(_STATEMENT_BEFORE.search(text[max(sentence_begin, date_begin - 40) : date_begin]))
+
+
 def _in_dateline(text: str, sentence_begin: int, sentence_end: int, date: TextSpan) -> bool:
     return bool(
         _DATELINE_HEAD.match(text[sentence_begin : date.begin]) and _DATELINE_TAIL.match(text[date.end : sentence_end])
@@ -218,6 +227,7 @@ class _Mention:
     location: Place | None = None
     items: list[TextSpan] = field(default_factory=list)
     headline: bool = False
+    anaphoric: bool = False  # "the gathering", "The agreement was reached": an event named before
 
     def clusters(self) -> set[int]:
         return {c for _, c, _, _ in self.roles}
@@ -282,6 +292,7 @@ class Assembler:
             if cluster is not None:
                 found = (role.role, cluster, _span(self.text, ent.begin, ent.end), role.confidence)
                 (mention.context_roles if role.context else mention.roles).append(found)
+        mention.anaphoric = _is_anaphoric(self.text, s_begin, trig)
         mention.headline = s_index == 0 and self.text[s_end : s_end + 2].strip(" \t\r").startswith("\n")
         mention.roles += self._listed_participants(trig.label, s_end)
         mention.date = self._date(s_index, trig, mention.modality == "PLANNED")
@@ -334,7 +345,10 @@ class Assembler:
         ]
         if not candidates:
             return None
-        return min(candidates, key=lambda d: abs(d.span.begin - trig.begin))
+        return min(
+            candidates,
+            key=lambda d: (_dates_a_statement(self.text, begin, d.span.begin), abs(d.span.begin - trig.begin)),
+        )
 
     def _mention_amounts(self, s_index: int, trig: SpanPrediction) -> list[MoneyAmount]:
         s_begin = self.sentences[s_index][0]
@@ -420,6 +434,17 @@ class Assembler:
         return Participant(entity.id, entity.name, entity.type, entity.country_code, title, span, confidence)
 
 
+# "hosted the three-day gathering", "The agreement was reached at": a definite noun with nothing
+# after it that says which one refers back to the event of its type last reported.
+_DEFINITE_BEFORE = re.compile(r"\b(the|this|that)\s+(?:(?:two|three|four|five|\d+)-day\s+)?$", re.IGNORECASE)
+_SAYS_WHICH = re.compile(r"\s+(?:with|between|among|of)\b|[-\w]", re.IGNORECASE)
+
+
+def _is_anaphoric(text: str, sentence_begin: int, trig: SpanPrediction) -> bool:
+    before = text[max(sentence_begin, trig.begin - 30) : trig.begin]
+    return bool(_DEFINITE_BEFORE.search(before)) and not _SAYS_WHICH.match(text, trig.end)
+
+
 def _compatible(group: list[_Mention], m: _Mention) -> bool:
     mine = m.clusters()
     theirs = set().union(*(g.clusters() for g in group))
@@ -431,6 +456,8 @@ def _compatible(group: list[_Mention], m: _Mention) -> bool:
         return True  # one sentence rarely reports two events of one type with shared parties
     if m.type == "SANCTION" and group[0].action != m.action:
         return False
+    if m.anaphoric:
+        return not _agents_clash(group, [m])
     if not mine or not theirs:  # a mention naming no one ("the sanctions") joins its close neighbour
         return abs(group[-1].sentence.begin - m.sentence.begin) < 600
     if m.type in _AGENT_ROLE:
@@ -499,17 +526,22 @@ _DURING = re.compile(r"\b(?:during|at|in|on the (?:sidelines|margins) of)\s+(?:\
 
 
 def _date_by_meetings(groups: list[list[_Mention]]) -> None:
-    """An undated event takes the date of the dated meeting it happened at, when one of its sentences
-    says so ("During the meeting, they agreed ...", "agreed during a four-hour meeting", the meeting
-    dated elsewhere): ANNOTATION.md's "a sentence tying it to a dated event". Set on its first mention."""
-    meetings = [g for g in groups if g[0].type == "MEETING" and any(m.date for m in g)]
+    """An undated event takes the date of the meeting it happened at, and an undated meeting the
+    date of what happened at it, when a sentence of both says so ("During the meeting, they agreed
+    ...", "The agreement was reached at a meeting in Damascus", the other event dated elsewhere):
+    ANNOTATION.md's "a sentence tying it to a dated event". Set on the undated group's first mention."""
+    dated = [g for g in groups if any(m.date for m in g)]
     for group in groups:
-        if group[0].type == "MEETING" or any(m.date for m in group):
+        if any(m.date for m in group):
             continue
-        sentences = {m.sentence.begin for m in group}
-        for meeting in meetings:
+        is_meeting = group[0].type == "MEETING"
+        for other in dated:
+            if (other[0].type == "MEETING") == is_meeting:
+                continue
+            meeting, event = (group, other) if is_meeting else (other, group)
+            sentences = {m.sentence.begin for m in event}
             if any(m.sentence.begin in sentences and _held_at(m) for m in meeting):
-                group[0].date = next(m.date for m in meeting if m.date)
+                group[0].date = next(m.date for m in other if m.date)
                 break
 
 

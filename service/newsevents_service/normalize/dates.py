@@ -60,13 +60,26 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("range", re.compile(rf"\b{_MONTH}\s+{_DAY}\s*(?:-|–|to)\s*{_DAY2}(?:,?\s+{_YEAR})?\b")),
     ("mdy", re.compile(rf"\b(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b(?!\s*(?:%|percent))")),
     ("dmy", re.compile(rf"\b(?:{_WEEKDAY},?\s+)?{_DAY}\s+{_MONTH}(?:,?\s+{_YEAR})?\b")),
+    ("dmy", re.compile(rf"\bthe\s+{_DAY}\s+of\s+{_MONTH}(?:,?\s+{_YEAR})?\b")),  # "the 16th of February"
     ("month_year", re.compile(rf"\b{_MONTH}(?:\s+of)?\s+{_YEAR}\b")),
     ("shift_month", re.compile(rf"\b{_SHIFT}\s+{_MONTH}\b", re.IGNORECASE)),
     ("in_month", re.compile(rf"(?<=\b[Ii]n\s){_MONTH}\b(?!\s+\d)")),
+    ("in_month", re.compile(rf"\b(?:[Ee]arly|[Mm]id|[Ll]ate)[- ]{_MONTH}\b(?!\s+\d)")),  # "mid-March"
+    (
+        "ago",
+        re.compile(
+            r"\b(?P<count>an?|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+"
+            r"(?P<unit>day|week|month|year)s?\s+ago\b",
+            re.IGNORECASE,
+        ),
+    ),
     ("shift_unit", re.compile(rf"\b{_SHIFT}\s+(?P<unit>week|month|year)\b", re.IGNORECASE)),
+    ("shift_unit", re.compile(r"\b(?P<shift>earlier|later)\s+in\s+the\s+(?P<unit>week|month|year)\b", re.IGNORECASE)),
     ("shift_weekday", re.compile(rf"\b(?P<shift>last|next|this)\s+{_WEEKDAY}\b", re.IGNORECASE)),
     ("weekend", re.compile(r"\b(?:(?P<shift>last|next|this|over the|on the|at the)\s+)weekend\b", re.IGNORECASE)),
     ("weekday", re.compile(rf"\b{_WEEKDAY}\b")),
+    ("deictic", re.compile(r"\bthe\s+day\s+(?P<word>before\s+yesterday|after\s+tomorrow)\b", re.IGNORECASE)),
+    ("deictic", re.compile(r"\b(?P<word>last\s+night|this\s+(?:morning|afternoon|evening))\b", re.IGNORECASE)),
     ("deictic", re.compile(r"\b(?P<word>today|yesterday|tomorrow|tonight)\b", re.IGNORECASE)),
     (
         "year",
@@ -198,9 +211,32 @@ def _resolve_relative(kind: str, g: dict[str, str], ref: dt.date, future: bool) 
         else:
             delta = -((-delta) % 7) if shift != "last" else -((-delta) % 7 or 7)
         return (ref + dt.timedelta(days=delta)).isoformat(), Granularity.DAY
-    word = g["word"].lower()
-    offset = {"yesterday": -1, "tomorrow": 1}.get(word, 0)
+    if kind == "ago":
+        return _ago(g, ref)
+    word = " ".join(g["word"].lower().split())
+    offset = {"yesterday": -1, "tomorrow": 1, "last night": -1, "before yesterday": -2, "after tomorrow": 2}.get(
+        word, 0
+    )
     return (ref + dt.timedelta(days=offset)).isoformat(), Granularity.DAY
+
+
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_COUNTS.update({"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10})
+
+
+def _ago(g: dict[str, str], ref: dt.date) -> tuple[str, Granularity]:
+    """ "two days ago" -> that day; "three weeks ago" -> that week; months and years likewise."""
+    count = g["count"].lower()
+    n = _COUNTS[count] if count in _COUNTS else int(count)
+    unit = g["unit"].lower()
+    if unit == "day":
+        return (ref - dt.timedelta(days=n)).isoformat(), Granularity.DAY
+    if unit == "week":
+        return _week(ref - dt.timedelta(weeks=n)), Granularity.WEEK
+    if unit == "month":
+        total = ref.year * 12 + ref.month - 1 - n
+        return f"{total // 12}-{total % 12 + 1:02d}", Granularity.MONTH
+    return str(ref.year - n), Granularity.YEAR
 
 
 def find_dates(text: str, reference: dt.date | None, context_future: bool | None = None) -> list[DateExpression]:
