@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from training import corpus_check
 from training.corpus import build_example, load_documents
 from training.corpus_stats import corpus_stats
 
@@ -36,9 +36,8 @@ def test_corpus_files_pass_the_checker() -> None:
 
 @pytest.mark.skipif(not GOLD_DEV.exists(), reason="needs the shared dev gold set")
 def test_another_window_of_a_gold_article_is_refused() -> None:
-    checker = _checker()
     gold = json.loads(GOLD_DEV.read_text(encoding="utf-8").splitlines()[1])
-    url = checker.URL_RE.findall(gold["source"])[0]
+    url = corpus_check.URL_RE.findall(gold["source"])[0]
     doc = {
         "id": "x",
         "source": f"RAMS 1.0 dev ({url})",
@@ -48,17 +47,9 @@ def test_another_window_of_a_gold_article_is_refused() -> None:
         "entities": [],
         "events": [],
     }
-    assert any("same article" in e for e in checker.check_document(doc, set(), frozenset(checker.gold_articles())))
+    assert any("same article" in e for e in corpus_check.check_document(doc, set(), corpus_check.gold_articles()))
     other = {**doc, "source": "RAMS 1.0 dev (http://example.org/another-article)"}
-    assert checker.check_document(other, set(), frozenset(checker.gold_articles())) == []
-
-
-def _checker():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("corpus_check", ROOT / "training" / "corpus_check.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    assert corpus_check.check_document(other, set(), corpus_check.gold_articles()) == []
 
 
 def test_the_held_out_rule_check_set_is_valid_and_not_trained_on(documents: list[dict]) -> None:

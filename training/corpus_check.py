@@ -47,12 +47,16 @@ def gold_shingles() -> set[tuple[str, ...]]:
 URL_RE = re.compile(r"https?://[^\s)]+")
 
 
-def gold_articles() -> set[str]:
+def source_urls(source: str) -> set[str]:
+    return {url.rstrip("/") for url in URL_RE.findall(source)}
+
+
+def gold_articles() -> frozenset[str]:
     """Source URLs of the dev gold documents: other windows of those articles report the same events."""
     if not GOLD_PATH.exists():
-        return set()
+        return frozenset()
     lines = GOLD_PATH.read_text(encoding="utf-8").splitlines()
-    return {url.rstrip("/") for line in lines if line.strip() for url in URL_RE.findall(json.loads(line)["source"])}
+    return frozenset(url for line in lines if line.strip() for url in source_urls(json.loads(line)["source"]))
 
 
 def count_sentences(text: str) -> int:
@@ -129,7 +133,7 @@ def check_document(doc: dict, gold: set[tuple[str, ...]], articles: frozenset[st
         errors.append(f"bad publication_date {pub!r}")
     if gold and len(shingles(doc["text"]) & gold) > 2:
         errors.append("text overlaps the dev gold set: not allowed in training data")
-    if any(url.rstrip("/") in articles for url in URL_RE.findall(doc["source"])):
+    if source_urls(doc["source"]) & articles:
         errors.append("from the same article as a dev gold document: not allowed in training data")
     names = check_entities(doc, errors)
     for ev in doc["events"]:
@@ -139,7 +143,7 @@ def check_document(doc: dict, gold: set[tuple[str, ...]], articles: frozenset[st
 
 def main(paths: list[str]) -> int:
     gold = gold_shingles()
-    articles = frozenset(gold_articles())
+    articles = gold_articles()
     bad = 0
     ids: Counter[str] = Counter()
     totals: Counter[str] = Counter()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from newsevents_service.model.inference import DocumentPrediction, RolePrediction, SpanPrediction
 from newsevents_service.normalize.amounts import find_amounts
 from newsevents_service.normalize.countries import country_code
-from newsevents_service.normalize.dates import find_dates, find_tweet_stamp
+from newsevents_service.normalize.dates import NUMBER_WORDS, find_dates, find_tweet_stamp
 
 from .entities import EntityResolver
 from .sentences import sentence_index
@@ -145,7 +145,6 @@ def _in_dateline(text: str, sentence_begin: int, sentence_end: int, date: TextSp
 
 # "opened a two-day summit on Friday", "ended a three-day visit on Sunday": a span of days.
 _N_DAYS = re.compile(r"\b(two|three|four|five|[2-5])-day\b", re.IGNORECASE)
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 _ENDS = re.compile(r"\b(ended|ends|wrapped up|wraps up|closed|closes|concluded|concludes)\b", re.IGNORECASE)
 _STARTS = re.compile(
     r"\b(opened|opens|began|begins|started|starts|starting|arrived|arrives|kicked off|kicks off)\b", re.IGNORECASE
@@ -158,7 +157,7 @@ def _spread_over_days(sentence: str, date: TemporalExpression) -> TemporalExpres
     if date.granularity != DateGranularity.DAY or length is None:
         return date
     word = length.group(1).lower()
-    extra = dt.timedelta(days=(_NUMBERS.get(word) or int(word)) - 1)
+    extra = dt.timedelta(days=(NUMBER_WORDS.get(word) or int(word)) - 1)
     day = dt.date.fromisoformat(date.value)
     if _ENDS.search(sentence):
         first, last = day - extra, day

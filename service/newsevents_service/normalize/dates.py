@@ -128,6 +128,12 @@ def _week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def _shifted_month(day: dt.date, step: int) -> str:
+    """The month `step` months from `day`'s, as YYYY-MM."""
+    total = day.year * 12 + day.month - 1 + step
+    return f"{total // 12}-{total % 12 + 1:02d}"
+
+
 def _pick_year(month: int, day: int, ref: dt.date, future: bool) -> int:
     candidate = dt.date(ref.year, month, min(day, 28))
     if future and candidate < ref - dt.timedelta(days=1):
@@ -191,8 +197,7 @@ def _resolve_relative(kind: str, g: dict[str, str], ref: dt.date, future: bool) 
         if unit == "week":
             return _week(ref + dt.timedelta(weeks=step)), Granularity.WEEK
         if unit == "month":
-            total = ref.year * 12 + ref.month - 1 + step
-            return f"{total // 12}-{total % 12 + 1:02d}", Granularity.MONTH
+            return _shifted_month(ref, step), Granularity.MONTH
         return str(ref.year + step), Granularity.YEAR
     if kind == "weekend":  # Saturday/Sunday: the one under way, else the last, or the next in future tense
         ahead = shift == "next" or (shift != "last" and future)
@@ -220,22 +225,33 @@ def _resolve_relative(kind: str, g: dict[str, str], ref: dt.date, future: bool) 
     return (ref + dt.timedelta(days=offset)).isoformat(), Granularity.DAY
 
 
-_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-_COUNTS.update({"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10})
+NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 
 
 def _ago(g: dict[str, str], ref: dt.date) -> tuple[str, Granularity]:
     """ "two days ago" -> that day; "three weeks ago" -> that week; months and years likewise."""
     count = g["count"].lower()
-    n = _COUNTS[count] if count in _COUNTS else int(count)
+    n = NUMBER_WORDS[count] if count in NUMBER_WORDS else int(count)
     unit = g["unit"].lower()
     if unit == "day":
         return (ref - dt.timedelta(days=n)).isoformat(), Granularity.DAY
     if unit == "week":
         return _week(ref - dt.timedelta(weeks=n)), Granularity.WEEK
     if unit == "month":
-        total = ref.year * 12 + ref.month - 1 - n
-        return f"{total // 12}-{total % 12 + 1:02d}", Granularity.MONTH
+        return _shifted_month(ref, -n), Granularity.MONTH
     return str(ref.year - n), Granularity.YEAR
 
 
