@@ -433,3 +433,48 @@ def test_a_headline_led_deal_is_not_merged_into_an_older_dated_agreement() -> No
     dated, _ = Assembler(text, split_sentences(text), prediction, PUBLISHED).events()
     assert len(undated) == 2
     assert len(dated) == 2
+
+
+def test_each_sentence_saying_they_agreed_reports_an_agreement_of_its_own() -> None:
+    text = (
+        "President Biden spoke today with President Putin. They agreed to extend New START. "
+        "The two presidents also agreed to maintain transparent communication."
+    )
+    entities = [("President Biden", "PERSON"), ("President Putin", "PERSON"), ("The two presidents", "PERSON")]
+    triggers = [("spoke", "MEETING"), ("agreed", "AGREEMENT"), ("agreed#2", "AGREEMENT")]
+    roles = [(0, 0, "PARTICIPANT"), (0, 1, "PARTICIPANT")] + [(t, e, "PARTY") for t in (1, 2) for e in (0, 1)]
+    events = assemble(text, triggers, entities, roles=roles)
+    assert [e.type.value for e in events] == ["MEETING", "AGREEMENT", "AGREEMENT"]
+    # a noun naming the deal again is the same agreement
+    text = text.replace("also agreed to maintain", "said the agreement would maintain")
+    triggers = [("spoke", "MEETING"), ("agreed", "AGREEMENT"), ("agreement", "AGREEMENT")]
+    events = assemble(text, triggers, entities, roles=roles)
+    assert [e.type.value for e in events] == ["MEETING", "AGREEMENT"]
+
+
+def test_a_trigger_whose_object_is_a_definite_mention_refers_back_with_it() -> None:
+    filler = "Officials gave no further details about the agenda of the leaders. " * 10
+    text = "Leaders wrapped up their summit on Sunday. " + filler + "Boris Johnson, who hosted the gathering, spoke."
+    triggers = [("summit", "MEETING"), ("hosted", "MEETING"), ("gathering", "MEETING")]
+    events = assemble(text, triggers, [("Boris Johnson", "PERSON")], roles=[(1, 0, "PARTICIPANT")])
+    assert len(events) == 1 and events[0].date is not None and events[0].date.value == "2022-07-03"
+    other_object = text.replace("hosted the gathering", "hosted a gathering")
+    assert len(assemble(other_object, triggers, [("Boris Johnson", "PERSON")], roles=[(1, 0, "PARTICIPANT")])) == 2
+
+
+def test_a_meetings_length_in_another_of_its_sentences_makes_its_day_an_interval() -> None:
+    text = "Leaders wrapped up their summit on Sunday. Boris Johnson hosted the three-day gathering."
+    triggers = [("summit", "MEETING"), ("hosted", "MEETING"), ("gathering", "MEETING")]
+    events = assemble(text, triggers, [("Boris Johnson", "PERSON")], roles=[(1, 0, "PARTICIPANT")])
+    assert [e.date.value if e.date else None for e in events] == ["2022-07-01/2022-07-03"]
+
+
+def test_a_trigger_in_the_present_perfect_takes_no_past_day() -> None:
+    text = "The European Union has delisted Arkady Volozh, the bloc said on Thursday."
+    triggers, entities = [("delisted", "SANCTION")], [("European Union", "ORGANIZATION"), ("Arkady Volozh", "PERSON")]
+    roles = [(0, 0, "IMPOSER"), (0, 1, "TARGET")]
+    assert assemble(text, triggers, entities, roles=roles)[0].date is None
+    today = "The European Union has today delisted Arkady Volozh."
+    assert assemble(today, triggers, entities, roles=roles)[0].date.value == "2022-07-09"  # type: ignore[union-attr]
+    simple_past = "The European Union delisted Arkady Volozh, the bloc said on Thursday."
+    assert assemble(simple_past, triggers, entities, roles=roles)[0].date.value == "2022-07-07"  # type: ignore[union-attr]

@@ -4,6 +4,7 @@ participants, date, amounts, location and items."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -64,6 +65,16 @@ def _in_relative_clause_before(text: str, sentence_begin: int, date_begin: int, 
     if date_begin > trigger_begin:
         return False
     return bool(_RELATIVE_CLAUSE_BEFORE.search(text[max(sentence_begin, date_begin - 60) : date_begin]))
+
+
+# "The European Union has delisted Arkady Volozh, it said on Thursday": the present perfect takes no
+# past day or week ("*has delisted on Thursday"), only a period reaching now ("has today imposed").
+_PERFECT_BEFORE = re.compile(r"\b(?:has|have)\s+(?:(?:already|now|also|just|recently|not|never)\s+)?$", re.IGNORECASE)
+_PERIOD_UNTIL_NOW = re.compile(r"(?:today|this|these)\b", re.IGNORECASE)
+
+
+def _present_perfect(text: str, sentence_begin: int, trigger_begin: int) -> bool:
+    return bool(_PERFECT_BEFORE.search(text[max(sentence_begin, trigger_begin - 25) : trigger_begin]))
 
 
 # "was negotiated for months and finally signed ... on 14 July, 2015": the trigger lasted a period;
@@ -262,8 +273,10 @@ class Assembler:
 
     def events(self) -> tuple[list[Event], list[Entity]]:
         mentions = [self._mention(i, t) for i, t in enumerate(self.prediction.triggers) if not _in_url(self.text, t)]
+        _verbs_of_definite_mentions(self.text, mentions)
         folded = _fold_headlines(self._merge(mentions))
         groups = [g for g in folded if _names_weapons(g) and _supported(g)]
+        _length_from_other_mentions(groups)
         _date_by_meetings(groups)
         entities = self.resolver.entities()
         events = [replace(self._event("", group, entities), id=f"ev{n + 1}") for n, group in enumerate(groups)]
@@ -341,6 +354,7 @@ class Assembler:
             and not _in_relative_clause_before(self.text, begin, d.span.begin, trig.begin)
             and not _lasted_then_another_verb(self.text[trig.end : d.span.begin])
             and not _in_dateline(self.text, begin, end, d.span)
+            and not (_present_perfect(self.text, begin, trig.begin) and not _PERIOD_UNTIL_NOW.match(d.span.text))
         ]
         if not candidates:
             return None
@@ -444,6 +458,18 @@ def _is_anaphoric(text: str, sentence_begin: int, trig: SpanPrediction) -> bool:
     return bool(_DEFINITE_BEFORE.search(before)) and not _SAYS_WHICH.match(text, trig.end)
 
 
+_VERB_TO_DEFINITE = re.compile(r"\s*(?:the|this|that)\s+(?:(?:two|three|four|five|\d+)-day\s+)?", re.IGNORECASE)
+
+
+def _verbs_of_definite_mentions(text: str, mentions: list[_Mention]) -> None:
+    """ "Modi, hosting the gathering, ...": a trigger whose object is a definite mention reports the
+    event that mention refers back to, so it refers back too."""
+    for verb, noun in itertools.pairwise(mentions):
+        same_sentence = verb.type == noun.type and verb.sentence == noun.sentence
+        if noun.anaphoric and same_sentence and _VERB_TO_DEFINITE.fullmatch(text, verb.trigger.end, noun.trigger.begin):
+            verb.anaphoric = True
+
+
 def _compatible(group: list[_Mention], m: _Mention) -> bool:
     mine = m.clusters()
     theirs = set().union(*(g.clusters() for g in group))
@@ -455,6 +481,8 @@ def _compatible(group: list[_Mention], m: _Mention) -> bool:
         return True  # one sentence rarely reports two events of one type with shared parties
     if m.type == "SANCTION" and group[0].action != m.action:
         return False
+    if _agrees_anew(m) and any(_agrees_anew(g) and not g.headline and g.sentence != m.sentence for g in group):
+        return False  # "They agreed to A." ... "They also agreed to B.": two agreements
     if m.anaphoric:
         return not _agents_clash(group, [m])
     if not mine or not theirs:  # a mention naming no one ("the sanctions") joins its close neighbour
@@ -463,6 +491,16 @@ def _compatible(group: list[_Mention], m: _Mention) -> bool:
         return _same_directed_event(group, m)
     shared = len(mine & theirs)
     return shared >= min(2, len(mine), len(theirs))
+
+
+# "agreed", "agreeing", "committed", "resolved", "pledged": each sentence saying so reports an
+# agreement of its own (ANNOTATION.md: one event per agreement), where a noun ("the deal") may
+# name one reported before.
+_AGREEING_VERB = re.compile(r"(?:agree|commit|resolve|pledge)(?:s|d|ed|ing|ted|ting)?", re.IGNORECASE)
+
+
+def _agrees_anew(m: _Mention) -> bool:
+    return m.type == "AGREEMENT" and not m.anaphoric and _AGREEING_VERB.fullmatch(m.trigger.text) is not None
 
 
 # Directed events: who acts (imposer, seller) tells two occurrences apart; the other side may be
@@ -522,6 +560,18 @@ MIN_CONFIDENCE_WITHOUT_PARTICIPANTS = 0.5
 
 
 _DURING = re.compile(r"\b(?:during|at|in|on the (?:sidelines|margins) of)\s+(?:\S+\s+){0,6}$", re.IGNORECASE)
+
+
+def _length_from_other_mentions(groups: list[list[_Mention]]) -> None:
+    """ "wrapped up their summit on Sunday" ... "hosted the three-day gathering": a meeting's day
+    becomes an interval when another of its sentences gives the length and its own the end or start."""
+    for group in groups:
+        if group[0].type != "MEETING":
+            continue
+        lengths = [found.group(0) for m in group if (found := _N_DAYS.search(m.sentence.text))]
+        for m in group:
+            if lengths and m.date and m.date.granularity == DateGranularity.DAY and not _N_DAYS.search(m.sentence.text):
+                m.date = _spread_over_days(f"{m.sentence.text} {lengths[0]}", m.date)
 
 
 def _date_by_meetings(groups: list[list[_Mention]]) -> None:
