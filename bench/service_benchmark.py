@@ -98,8 +98,11 @@ def _unary_calls(stub, texts: list[str], concurrency: int) -> tuple[list[float],
         return time.perf_counter() - started
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        latencies = list(pool.map(call, texts))
+    if concurrency == 1:  # from this thread, as the bare model's calls: no hand-off to a pool thread
+        latencies = [call(text) for text in texts]
+    else:
+        with ThreadPoolExecutor(concurrency) as pool:
+            latencies = list(pool.map(call, texts))
     return latencies, time.perf_counter() - started
 
 
