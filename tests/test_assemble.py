@@ -435,19 +435,20 @@ def test_a_headline_led_deal_is_not_merged_into_an_older_dated_agreement() -> No
     assert len(dated) == 2
 
 
-def test_each_sentence_saying_they_agreed_reports_an_agreement_of_its_own() -> None:
+@pytest.mark.parametrize("verb", ["agreed", "committed", "pledged", "resolved"])
+def test_each_sentence_saying_they_agreed_reports_an_agreement_of_its_own(verb: str) -> None:
     text = (
-        "President Biden spoke today with President Putin. They agreed to extend New START. "
-        "The two presidents also agreed to maintain transparent communication."
+        f"President Biden spoke today with President Putin. They {verb} to extend New START. "
+        f"The two presidents also {verb} to maintain transparent communication."
     )
     entities = [("President Biden", "PERSON"), ("President Putin", "PERSON"), ("The two presidents", "PERSON")]
-    triggers = [("spoke", "MEETING"), ("agreed", "AGREEMENT"), ("agreed#2", "AGREEMENT")]
+    triggers = [("spoke", "MEETING"), (verb, "AGREEMENT"), (f"{verb}#2", "AGREEMENT")]
     roles = [(0, 0, "PARTICIPANT"), (0, 1, "PARTICIPANT")] + [(t, e, "PARTY") for t in (1, 2) for e in (0, 1)]
     events = assemble(text, triggers, entities, roles=roles)
     assert [e.type.value for e in events] == ["MEETING", "AGREEMENT", "AGREEMENT"]
     # a noun naming the deal again is the same agreement
-    text = text.replace("also agreed to maintain", "said the agreement would maintain")
-    triggers = [("spoke", "MEETING"), ("agreed", "AGREEMENT"), ("agreement", "AGREEMENT")]
+    text = text.replace(f"also {verb} to maintain", "said the agreement would maintain")
+    triggers = [("spoke", "MEETING"), (verb, "AGREEMENT"), ("agreement", "AGREEMENT")]
     events = assemble(text, triggers, entities, roles=roles)
     assert [e.type.value for e in events] == ["MEETING", "AGREEMENT"]
 

@@ -449,7 +449,8 @@ class Assembler:
 
 # "hosted the three-day gathering", "The agreement was reached at": a definite noun with nothing
 # after it that says which one refers back to the event of its type last reported.
-_DEFINITE_BEFORE = re.compile(r"\b(the|this|that)\s+(?:(?:two|three|four|five|\d+)-day\s+)?$", re.IGNORECASE)
+_DEFINITE = r"(?:the|this|that)\s+(?:(?:two|three|four|five|\d+)-day\s+)?"
+_DEFINITE_BEFORE = re.compile(rf"\b{_DEFINITE}$", re.IGNORECASE)
 _SAYS_WHICH = re.compile(r"\s+(?:with|between|among|of)\b|[-\w]", re.IGNORECASE)
 
 
@@ -458,11 +459,11 @@ def _is_anaphoric(text: str, sentence_begin: int, trig: SpanPrediction) -> bool:
     return bool(_DEFINITE_BEFORE.search(before)) and not _SAYS_WHICH.match(text, trig.end)
 
 
-_VERB_TO_DEFINITE = re.compile(r"\s*(?:the|this|that)\s+(?:(?:two|three|four|five|\d+)-day\s+)?", re.IGNORECASE)
+_VERB_TO_DEFINITE = re.compile(rf"\s*{_DEFINITE}", re.IGNORECASE)
 
 
 def _verbs_of_definite_mentions(text: str, mentions: list[_Mention]) -> None:
-    """ "Modi, hosting the gathering, ...": a trigger whose object is a definite mention reports the
+    """A trigger whose object is a definite mention ("Modi, hosting the gathering, ...") reports the
     event that mention refers back to, so it refers back too."""
     for verb, noun in itertools.pairwise(mentions):
         same_sentence = verb.type == noun.type and verb.sentence == noun.sentence
@@ -496,7 +497,9 @@ def _compatible(group: list[_Mention], m: _Mention) -> bool:
 # "agreed", "agreeing", "committed", "resolved", "pledged": each sentence saying so reports an
 # agreement of its own (ANNOTATION.md: one event per agreement), where a noun ("the deal") may
 # name one reported before.
-_AGREEING_VERB = re.compile(r"(?:agree|commit|resolve|pledge)(?:s|d|ed|ing|ted|ting)?", re.IGNORECASE)
+_AGREEING_VERB = re.compile(
+    r"agree(?:s|d|ing)?|commit(?:s|ted|ting)?|resolv(?:e|es|ed|ing)|pledg(?:e|es|ed|ing)", re.IGNORECASE
+)
 
 
 def _agrees_anew(m: _Mention) -> bool:
@@ -563,14 +566,14 @@ _DURING = re.compile(r"\b(?:during|at|in|on the (?:sidelines|margins) of)\s+(?:\
 
 
 def _length_from_other_mentions(groups: list[list[_Mention]]) -> None:
-    """ "wrapped up their summit on Sunday" ... "hosted the three-day gathering": a meeting's day
-    becomes an interval when another of its sentences gives the length and its own the end or start."""
+    """A meeting's day becomes an interval when another of its sentences gives the length and its own
+    the end or start ("wrapped up their summit on Sunday" ... "hosted the three-day gathering")."""
     for group in groups:
-        if group[0].type != "MEETING":
-            continue
         lengths = [found.group(0) for m in group if (found := _N_DAYS.search(m.sentence.text))]
+        if group[0].type != "MEETING" or not lengths:
+            continue
         for m in group:
-            if lengths and m.date and m.date.granularity == DateGranularity.DAY and not _N_DAYS.search(m.sentence.text):
+            if m.date and m.date.granularity == DateGranularity.DAY and not _N_DAYS.search(m.sentence.text):
                 m.date = _spread_over_days(f"{m.sentence.text} {lengths[0]}", m.date)
 
 
