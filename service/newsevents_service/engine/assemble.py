@@ -346,6 +346,7 @@ class Assembler:
                 for d in find_dates(sentence, reference, context_future=future)
                 if not (stamp and d.begin < stamp.end and stamp.begin < d.end)
             ]
+        perfect = _present_perfect(self.text, begin, trig.begin)
         candidates = [
             d
             for d in self._date_cache[key]
@@ -354,7 +355,7 @@ class Assembler:
             and not _in_relative_clause_before(self.text, begin, d.span.begin, trig.begin)
             and not _lasted_then_another_verb(self.text[trig.end : d.span.begin])
             and not _in_dateline(self.text, begin, end, d.span)
-            and not (_present_perfect(self.text, begin, trig.begin) and not _PERIOD_UNTIL_NOW.match(d.span.text))
+            and not (perfect and not _PERIOD_UNTIL_NOW.match(d.span.text))
         ]
         if not candidates:
             return None
@@ -466,8 +467,9 @@ def _verbs_of_definite_mentions(text: str, mentions: list[_Mention]) -> None:
     """A trigger whose object is a definite mention ("Modi, hosting the gathering, ...") reports the
     event that mention refers back to, so it refers back too."""
     for verb, noun in itertools.pairwise(mentions):
-        same_sentence = verb.type == noun.type and verb.sentence == noun.sentence
-        if noun.anaphoric and same_sentence and _VERB_TO_DEFINITE.fullmatch(text, verb.trigger.end, noun.trigger.begin):
+        if not noun.anaphoric or verb.type != noun.type or verb.sentence != noun.sentence:
+            continue
+        if _VERB_TO_DEFINITE.fullmatch(text, verb.trigger.end, noun.trigger.begin):
             verb.anaphoric = True
 
 
@@ -569,12 +571,13 @@ def _length_from_other_mentions(groups: list[list[_Mention]]) -> None:
     """A meeting's day becomes an interval when another of its sentences gives the length and its own
     the end or start ("wrapped up their summit on Sunday" ... "hosted the three-day gathering")."""
     for group in groups:
-        lengths = [found.group(0) for m in group if (found := _N_DAYS.search(m.sentence.text))]
-        if group[0].type != "MEETING" or not lengths:
+        if group[0].type != "MEETING":
             continue
-        for m in group:
-            if m.date and m.date.granularity == DateGranularity.DAY and not _N_DAYS.search(m.sentence.text):
-                m.date = _spread_over_days(f"{m.sentence.text} {lengths[0]}", m.date)
+        lengths = [_N_DAYS.search(m.sentence.text) for m in group]
+        given = next((found.group(0) for found in lengths if found), None)
+        for m, length in zip(group, lengths, strict=True):
+            if given and not length and m.date and m.date.granularity == DateGranularity.DAY:
+                m.date = _spread_over_days(f"{m.sentence.text} {given}", m.date)
 
 
 def _date_by_meetings(groups: list[list[_Mention]]) -> None:
