@@ -479,3 +479,28 @@ def test_a_trigger_in_the_present_perfect_takes_no_past_day() -> None:
     assert assemble(today, triggers, entities, roles=roles)[0].date.value == "2022-07-09"  # type: ignore[union-attr]
     simple_past = "The European Union delisted Arkady Volozh, the bloc said on Thursday."
     assert assemble(simple_past, triggers, entities, roles=roles)[0].date.value == "2022-07-07"  # type: ignore[union-attr]
+
+
+def test_an_agreement_told_after_a_meeting_by_its_people_takes_the_meetings_date() -> None:
+    text = (
+        "President Biden spoke with President Putin on Tuesday. They discussed arms control. "
+        "They also agreed to explore strategic stability talks."
+    )
+    entities = [("President Biden", "PERSON"), ("President Putin", "PERSON")]
+    triggers = [("spoke", "MEETING"), ("agreed", "AGREEMENT")]
+    roles = [(0, 0, "PARTICIPANT"), (0, 1, "PARTICIPANT")]
+    dates = [e.date.value if e.date else None for e in assemble(text, triggers, entities, roles=roles)]
+    assert dates == ["2022-07-05", "2022-07-05"]
+    # someone else's agreement is not dated by the meeting, nor is one told before it
+    others = text.replace("They also agreed", "Germany and France agreed")
+    assert assemble(others, triggers, entities, roles=roles)[1].date is None
+    before = "They agreed to explore strategic stability talks. President Biden spoke with President Putin on Tuesday."
+    events = assemble(before, [("agreed", "AGREEMENT"), ("spoke", "MEETING")], entities, roles=[(1, 0, "PARTICIPANT")])
+    assert [e.date.value if e.date else None for e in events] == [None, "2022-07-05"]
+
+
+def test_a_day_at_the_close_of_a_meeting_of_several_days_is_its_last() -> None:
+    text = "Musk met Sunak on Thursday at the close of the AI Safety Summit. The two-day summit drew 28 countries."
+    triggers = [("AI Safety Summit", "MEETING"), ("summit", "MEETING")]
+    events = assemble(text, triggers, [("Sunak", "PERSON")], roles=[(0, 0, "PARTICIPANT")])
+    assert [e.date.value if e.date else None for e in events] == ["2022-07-06/2022-07-07"]

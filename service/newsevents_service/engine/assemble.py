@@ -156,7 +156,10 @@ def _in_dateline(text: str, sentence_begin: int, sentence_end: int, date: TextSp
 
 # "opened a two-day summit on Friday", "ended a three-day visit on Sunday": a span of days.
 _N_DAYS = re.compile(r"\b(two|three|four|five|[2-5])-day\b", re.IGNORECASE)
-_ENDS = re.compile(r"\b(ended|ends|wrapped up|wraps up|closed|closes|concluded|concludes)\b", re.IGNORECASE)
+_ENDS = re.compile(
+    r"\b(ended|ends|wrapped up|wraps up|closed|closes|closing|concluded|concludes|at the (?:close|end) of)\b",
+    re.IGNORECASE,
+)
 _STARTS = re.compile(
     r"\b(opened|opens|began|begins|started|starts|starting|arrived|arrives|kicked off|kicks off)\b", re.IGNORECASE
 )
@@ -278,6 +281,7 @@ class Assembler:
         groups = [g for g in folded if _names_weapons(g) and _supported(g)]
         _length_from_other_mentions(groups)
         _date_by_meetings(groups)
+        _date_by_readout(groups)
         entities = self.resolver.entities()
         events = [replace(self._event("", group, entities), id=f"ev{n + 1}") for n, group in enumerate(groups)]
         used = {p.entity_id for ev in events for p in event_participants(ev)}
@@ -598,6 +602,38 @@ def _date_by_meetings(groups: list[list[_Mention]]) -> None:
             if any(m.sentence.begin in sentences and _held_at(m) for m in meeting):
                 group[0].date = next(m.date for m in other if m.date)
                 break
+
+
+# "They", "The two presidents", "Both sides": a sentence that opens with the people of a meeting.
+_MEETING_AS_SUBJECT = re.compile(
+    r"[\s\"“]*(?:They|Both (?:leaders|sides|men|presidents|ministers|countries)"
+    r"|The (?:\w+\s+){0,2}"
+    r"(?:leaders|presidents|prime ministers|ministers|sides|delegations|counterparts|officials|parties))\b",
+    re.IGNORECASE,
+)
+
+
+def _date_by_readout(groups: list[list[_Mention]]) -> None:
+    """An undated agreement told as what the people of the meeting just reported agreed ("President
+    Biden spoke today with President Putin. ... They also agreed to explore ...") takes that
+    meeting's date: the sentence ties it to the meeting (ANNOTATION.md). Only an asserted meeting
+    that comes before the agreement, the nearest such one."""
+    meetings = [g for g in groups if g[0].type == "MEETING"]
+    for group in groups:
+        if group[0].type != "AGREEMENT" or any(m.date for m in group):
+            continue
+        first = min(group, key=lambda m: m.trigger.begin)
+        if not (_AGREEING_VERB.fullmatch(first.trigger.text) and _MEETING_AS_SUBJECT.match(first.sentence.text)):
+            continue
+        told_before = [g for g in meetings if min(m.trigger.begin for m in g) < first.sentence.begin]
+        if not told_before:
+            continue
+        nearest = max(
+            told_before, key=lambda g: max(m.trigger.begin for m in g if m.trigger.begin < first.sentence.begin)
+        )
+        date = next((m.date for m in nearest if m.date), None)
+        if date is not None and nearest[0].modality != "PLANNED":
+            group[0].date = date
 
 
 def _held_at(meeting: _Mention) -> bool:
