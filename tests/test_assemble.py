@@ -504,3 +504,28 @@ def test_a_day_at_the_close_of_a_meeting_of_several_days_is_its_last() -> None:
     triggers = [("AI Safety Summit", "MEETING"), ("summit", "MEETING")]
     events = assemble(text, triggers, [("Sunak", "PERSON")], roles=[(0, 0, "PARTICIPANT")])
     assert [e.date.value if e.date else None for e in events] == ["2022-07-06/2022-07-07"]
+
+
+def test_parties_of_a_meeting_who_agree_or_sign_after_it_agree_at_it() -> None:
+    text = "Rouhani met Hollande in Paris on Thursday. Rouhani and Hollande agreed to restore direct flights."
+    entities = [("Rouhani", "PERSON"), ("Hollande", "PERSON"), ("Rouhani#2", "PERSON"), ("Hollande#2", "PERSON")]
+    triggers = [("met", "MEETING"), ("agreed", "AGREEMENT")]
+    roles = [(0, 0, "PARTICIPANT"), (0, 1, "PARTICIPANT"), (1, 2, "PARTY"), (1, 3, "PARTY")]
+    dates = [e.date.value if e.date else None for e in assemble(text, triggers, entities, roles=roles)]
+    assert dates == ["2022-07-07", "2022-07-07"]
+    signed = text.replace("Rouhani and Hollande agreed to restore", "The two leaders signed a deal on")
+    triggers = [("met", "MEETING"), ("signed", "AGREEMENT")]
+    dates = [e.date.value if e.date else None for e in assemble(signed, triggers, entities[:2], roles=roles[:2])]
+    assert dates == ["2022-07-07", "2022-07-07"]
+    # parties who were not all at the meeting
+    others = text.replace("Rouhani and Hollande agreed", "Rouhani and Merkel agreed").replace("Hollande#2", "Merkel")
+    entities = [("Rouhani", "PERSON"), ("Hollande", "PERSON"), ("Rouhani#2", "PERSON"), ("Merkel", "PERSON")]
+    assert assemble(others, [("met", "MEETING"), ("agreed", "AGREEMENT")], entities, roles=roles)[1].date is None
+
+
+def test_a_day_followed_by_for_a_meeting_of_several_days_is_its_first() -> None:
+    text = "Group of Seven leaders gather in the Rockies on Sunday for a three-day summit."
+    events = assemble(
+        text, [("summit", "MEETING")], [("Group of Seven", "ORGANIZATION")], roles=[(0, 0, "PARTICIPANT")]
+    )
+    assert [e.date.value if e.date else None for e in events] == ["2022-07-03/2022-07-05"]

@@ -104,6 +104,25 @@ def test_weekend_is_an_interval_of_two_days(text: str, reference: dt.date, value
     assert [d.value for d in find_dates(text, reference, context_future=future)] == [value]
 
 
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("Albanese will visit China from Nov. 4 to Nov. 7", ["2023-11-04/2023-11-07"]),
+        ("talks between Aug. 14 and Aug. 17", ["2023-08-14/2023-08-17"]),
+        ("the ministers met on Wednesday and Thursday", ["2023-08-23/2023-08-24"]),
+        ("held talks over Thursday and Friday", ["2023-08-24/2023-08-25"]),
+        ("the envoys met Tuesday through Thursday", ["2023-08-22/2023-08-24"]),
+        # two days that bound no span: two dates
+        ("they met on Aug. 4 and Aug. 9", ["2023-08-04", "2023-08-09"]),
+        ("they met on Tuesday and Thursday", ["2023-08-22", "2023-08-24"]),
+        ("the talks moved to Thursday", ["2023-08-24"]),
+    ],
+)
+def test_two_days_bounding_a_span_are_one_interval(text: str, values: list[str]) -> None:
+    future = " will " in f" {text} "
+    assert [d.value for d in find_dates(text, REF, context_future=future)] == values
+
+
 def test_dateline() -> None:
     assert find_dateline("BEIJING (AP) — Monday, Aug. 28, 2023 — Commerce Secretary") == REF
     assert find_dateline("no date here at all") is None

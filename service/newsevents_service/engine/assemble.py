@@ -161,7 +161,9 @@ _ENDS = re.compile(
     re.IGNORECASE,
 )
 _STARTS = re.compile(
-    r"\b(opened|opens|began|begins|started|starts|starting|arrived|arrives|kicked off|kicks off)\b", re.IGNORECASE
+    r"\b(opened|opens|began|begins|started|starts|starting|arrive|arrived|arrives|kicked off|kicks off"
+    r"|for an? (?:two|three|four|five|[2-5])-day)\b",
+    re.IGNORECASE,
 )
 
 
@@ -604,6 +606,7 @@ def _date_by_meetings(groups: list[list[_Mention]]) -> None:
                 break
 
 
+_AGREEING_OR_SIGNING = re.compile(rf"{_AGREEING_VERB.pattern}|sign(?:s|ed|ing)?", re.IGNORECASE)
 # "They", "The two presidents", "Both sides": a sentence that opens with the people of a meeting.
 _MEETING_AS_SUBJECT = re.compile(
     r"[\s\"“]*(?:They|Both (?:leaders|sides|men|presidents|ministers|countries)"
@@ -614,26 +617,43 @@ _MEETING_AS_SUBJECT = re.compile(
 
 
 def _date_by_readout(groups: list[list[_Mention]]) -> None:
-    """An undated agreement told as what the people of the meeting just reported agreed ("President
-    Biden spoke today with President Putin. ... They also agreed to explore ...") takes that
-    meeting's date: the sentence ties it to the meeting (ANNOTATION.md). Only an asserted meeting
-    that comes before the agreement, the nearest such one."""
+    """An undated agreement told as what the people of a meeting just reported agreed or signed
+    ("President Biden spoke today with President Putin. ... They also agreed to explore ...",
+    "Rouhani and Hollande agreed to ...") takes that meeting's date: the sentence ties it to the
+    meeting (ANNOTATION.md). The meeting is the nearest one told before, and asserted."""
     meetings = [g for g in groups if g[0].type == "MEETING"]
     for group in groups:
         if group[0].type != "AGREEMENT" or any(m.date for m in group):
             continue
-        first = min(group, key=lambda m: m.trigger.begin)
-        if not (_AGREEING_VERB.fullmatch(first.trigger.text) and _MEETING_AS_SUBJECT.match(first.sentence.text)):
-            continue
-        told_before = [g for g in meetings if min(m.trigger.begin for m in g) < first.sentence.begin]
-        if not told_before:
-            continue
-        nearest = max(
-            told_before, key=lambda g: max(m.trigger.begin for m in g if m.trigger.begin < first.sentence.begin)
-        )
-        date = next((m.date for m in nearest if m.date), None)
-        if date is not None and nearest[0].modality != "PLANNED":
-            group[0].date = date
+        for mention in group:
+            meeting = _meeting_told_before(meetings, mention)
+            if meeting is not None and _told_as_done_there(mention, meeting):
+                group[0].date = next((m.date for m in meeting if m.date), None)
+                break
+
+
+def _meeting_told_before(meetings: list[list[_Mention]], mention: _Mention) -> list[_Mention] | None:
+    """The meeting last mentioned before the mention's sentence, when it is dated and asserted."""
+    told = [
+        (max(m.trigger.begin for m in g if m.trigger.begin < mention.sentence.begin), g)
+        for g in meetings
+        if any(m.trigger.begin < mention.sentence.begin for m in g)
+    ]
+    if not told:
+        return None
+    nearest = max(told, key=lambda pair: pair[0])[1]
+    dated = any(m.date for m in nearest) and nearest[0].modality != "PLANNED"
+    return nearest if dated else None
+
+
+def _told_as_done_there(mention: _Mention, meeting: list[_Mention]) -> bool:
+    """ "They agreed", "The two leaders signed", or parties who were all at the meeting."""
+    if mention.headline or not _AGREEING_OR_SIGNING.fullmatch(mention.trigger.text):
+        return False
+    if _MEETING_AS_SUBJECT.match(mention.sentence.text):
+        return True
+    parties = mention.clusters()
+    return len(parties) >= 2 and parties <= {c for m in meeting for c in m.clusters()}
 
 
 def _held_at(meeting: _Mention) -> bool:

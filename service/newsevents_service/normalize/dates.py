@@ -272,7 +272,44 @@ def find_dates(text: str, reference: dt.date | None, context_future: bool | None
             taken.append((m.start(), m.end()))
             if resolved:
                 found.append(DateExpression(m.start(), m.end(), resolved[0], resolved[1]))
-    return sorted(found, key=lambda d: d.begin)
+    return _join_spans_of_days(text, sorted(found, key=lambda d: d.begin))
+
+
+# "from Nov. 4 to Nov. 7", "Monday through Wednesday", "between Nov. 4 and Nov. 7", "on Wednesday and
+# Thursday": two days that bound one span of days, an interval. "on Nov. 4 and Nov. 9" are two days.
+_SPAN_JOIN = re.compile(r"\s*(?:through|thru|-|–|—)\s*", re.IGNORECASE)
+_FROM_JOIN = re.compile(r"\s*(?:to|until|till)\s*", re.IGNORECASE)
+_AND_JOIN = re.compile(r"\s*(?:and|&)\s*", re.IGNORECASE)
+_FROM_BEFORE = re.compile(r"\bfrom\s+$", re.IGNORECASE)
+_BETWEEN_BEFORE = re.compile(r"\bbetween\s+$", re.IGNORECASE)
+_LONGEST_SPAN = dt.timedelta(days=31)
+
+
+def _join_spans_of_days(text: str, found: list[DateExpression]) -> list[DateExpression]:
+    joined: list[DateExpression] = []
+    for date in found:
+        first = joined[-1] if joined else None
+        if first is not None and _bounds_a_span(text, first, date):
+            joined[-1] = DateExpression(first.begin, date.end, f"{first.value}/{date.value}", Granularity.INTERVAL)
+        else:
+            joined.append(date)
+    return joined
+
+
+def _bounds_a_span(text: str, first: DateExpression, last: DateExpression) -> bool:
+    if first.granularity != Granularity.DAY or last.granularity != Granularity.DAY:
+        return False
+    start, end = dt.date.fromisoformat(first.value), dt.date.fromisoformat(last.value)
+    if not start < end <= start + _LONGEST_SPAN:
+        return False
+    between, before = text[first.end : last.begin], text[max(0, first.begin - 10) : first.begin]
+    if _SPAN_JOIN.fullmatch(between):
+        return True
+    if _FROM_JOIN.fullmatch(between):
+        return bool(_FROM_BEFORE.search(before))
+    if _AND_JOIN.fullmatch(between):
+        return bool(_BETWEEN_BEFORE.search(before)) or end == start + dt.timedelta(days=1)
+    return False
 
 
 _DATELINE = re.compile(rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}")
