@@ -112,6 +112,7 @@ def test_weekend_is_an_interval_of_two_days(text: str, reference: dt.date, value
         ("the ministers met on Wednesday and Thursday", ["2023-08-23/2023-08-24"]),
         ("held talks over Thursday and Friday", ["2023-08-24/2023-08-25"]),
         ("the envoys met Tuesday through Thursday", ["2023-08-22/2023-08-24"]),
+        ("the envoys met Monday through Wednesday", ["2023-08-21/2023-08-23"]),  # said on a Monday
         # two days that bound no span: two dates
         ("they met on Aug. 4 and Aug. 9", ["2023-08-04", "2023-08-09"]),
         ("they met on Tuesday and Thursday", ["2023-08-22", "2023-08-24"]),

@@ -283,33 +283,37 @@ _AND_JOIN = re.compile(r"\s*(?:and|&)\s*", re.IGNORECASE)
 _FROM_BEFORE = re.compile(r"\bfrom\s+$", re.IGNORECASE)
 _BETWEEN_BEFORE = re.compile(r"\bbetween\s+$", re.IGNORECASE)
 _LONGEST_SPAN = dt.timedelta(days=31)
+_WEEKDAY_ONLY = re.compile(_WEEKDAY, re.IGNORECASE)
 
 
 def _join_spans_of_days(text: str, found: list[DateExpression]) -> list[DateExpression]:
     joined: list[DateExpression] = []
     for date in found:
         first = joined[-1] if joined else None
-        if first is not None and _bounds_a_span(text, first, date):
-            joined[-1] = DateExpression(first.begin, date.end, f"{first.value}/{date.value}", Granularity.INTERVAL)
+        span = _span_of_days(text, first, date) if first is not None else None
+        if first is not None and span is not None:
+            joined[-1] = DateExpression(first.begin, date.end, span, Granularity.INTERVAL)
         else:
             joined.append(date)
     return joined
 
 
-def _bounds_a_span(text: str, first: DateExpression, last: DateExpression) -> bool:
+def _span_of_days(text: str, first: DateExpression, last: DateExpression) -> str | None:
+    """The interval the two days bound, if the words between them say they bound one."""
     if first.granularity != Granularity.DAY or last.granularity != Granularity.DAY:
-        return False
+        return None
     start, end = dt.date.fromisoformat(first.value), dt.date.fromisoformat(last.value)
+    if start > end and _WEEKDAY_ONLY.fullmatch(text, first.begin, first.end):
+        start -= dt.timedelta(days=7)  # "met Monday through Wednesday" said on a Monday: last week's
     if not start < end <= start + _LONGEST_SPAN:
-        return False
+        return None
     between, before = text[first.end : last.begin], text[max(0, first.begin - 10) : first.begin]
-    if _SPAN_JOIN.fullmatch(between):
-        return True
-    if _FROM_JOIN.fullmatch(between):
-        return bool(_FROM_BEFORE.search(before))
-    if _AND_JOIN.fullmatch(between):
-        return bool(_BETWEEN_BEFORE.search(before)) or end == start + dt.timedelta(days=1)
-    return False
+    bounds = (
+        _SPAN_JOIN.fullmatch(between)
+        or (_FROM_JOIN.fullmatch(between) and _FROM_BEFORE.search(before))
+        or (_AND_JOIN.fullmatch(between) and (_BETWEEN_BEFORE.search(before) or end == start + dt.timedelta(days=1)))
+    )
+    return f"{start.isoformat()}/{end.isoformat()}" if bounds else None
 
 
 _DATELINE = re.compile(rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}")
