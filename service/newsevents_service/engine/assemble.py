@@ -647,7 +647,8 @@ def _meeting_told_before(meetings: list[list[_Mention]], mention: _Mention) -> l
 
 
 def _told_as_done_there(mention: _Mention, meeting: list[_Mention]) -> bool:
-    """ "They agreed", "The two leaders signed", or parties who were all at the meeting."""
+    """Whether the mention tells what was done at the meeting: its people as the subject ("They
+    agreed", "The two leaders signed") or parties who were all at the meeting."""
     if mention.headline or not _AGREEING_OR_SIGNING.fullmatch(mention.trigger.text):
         return False
     if _MEETING_AS_SUBJECT.match(mention.sentence.text):

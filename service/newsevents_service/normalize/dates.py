@@ -289,10 +289,9 @@ _WEEKDAY_ONLY = re.compile(_WEEKDAY, re.IGNORECASE)
 def _join_spans_of_days(text: str, found: list[DateExpression]) -> list[DateExpression]:
     joined: list[DateExpression] = []
     for date in found:
-        first = joined[-1] if joined else None
-        span = _span_of_days(text, first, date) if first is not None else None
-        if first is not None and span is not None:
-            joined[-1] = DateExpression(first.begin, date.end, span, Granularity.INTERVAL)
+        span = _span_of_days(text, joined[-1], date) if joined else None
+        if span is not None:
+            joined[-1] = DateExpression(joined[-1].begin, date.end, span, Granularity.INTERVAL)
         else:
             joined.append(date)
     return joined
