@@ -1,6 +1,6 @@
 """Where one short call's time goes: client, gRPC, hand-offs, engine, against the bare model.
 
-usage: python -m bench.call_timeline [--rounds 6]
+usage: python -m bench.call_timeline [--rounds 6] [--after-load]
 
 Starts the real server (default settings) in a child process that stamps wall-clock times when the
 servicer's handler starts and ends and around the engine's `extract_many` on the inference thread.
@@ -30,7 +30,7 @@ from typing import Any
 
 import grpc
 
-from bench.service_benchmark import _bare_calls, free_port, pick_articles
+from bench.service_benchmark import _bare_calls, _unary_calls, free_port, pick_articles
 from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 from newsevents_service.engine.extractor import Extractor
@@ -114,6 +114,11 @@ def segments(calls: list[tuple[str, float, float]], stamps: list[list[Any]]) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument(
+        "--after-load",
+        action="store_true",
+        help="first 72 calls at concurrency 16 and 72 at 4, as in the service benchmark",
+    )
     parser.add_argument("--serve", metavar="STAMPS_FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -126,6 +131,9 @@ def main() -> None:
     stub = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
     wait_ready(stub)
     timed_calls(stub, texts[:6], "warm-up")
+    if args.after_load:
+        for concurrency in (16, 4):
+            _unary_calls(stub, texts * 3, concurrency)
     bare: list[float] = []
     calls: list[tuple[str, float, float]] = []
     for r in range(args.rounds):
