@@ -22,7 +22,6 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 import grpc
 
-from bench.service_benchmark import _bare_calls, _unary_calls, free_port, pick_articles
+from bench.service_benchmark import _bare_calls, _unary_calls, free_port, pick_articles, start_server
 from newsevents.v1 import event_extraction_service_pb2 as pb
 from newsevents.v1 import event_extraction_service_pb2_grpc as pb_grpc
 from newsevents_service.engine.extractor import Extractor
@@ -66,27 +65,6 @@ def serve_with_stamps(stamps_file: str) -> int:
     Extractor.extract_many = stamped_extract_many  # type: ignore[method-assign]
     signal.signal(signal.SIGUSR1, dump)
     return server.main([])
-
-
-def start(port: int, stamps_file: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "NEWSEVENTS_PORT": str(port),
-        "NEWSEVENTS_HOST": "127.0.0.1",
-        "NEWSEVENTS_METRICS_PORT": "-1",
-        "NEWSEVENTS_LOG_LEVEL": "WARNING",
-    }
-    command = [sys.executable, "-m", "bench.call_timeline", "--serve", stamps_file]
-    return subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parents[1])
-
-
-def wait_ready(stub: pb_grpc.EventExtractionServiceStub) -> None:
-    while True:
-        try:
-            stub.GetModelInfo(pb.GetModelInfoRequest(), timeout=1)
-            return
-        except grpc.RpcError:
-            time.sleep(0.05)
 
 
 def timed_calls(stub: pb_grpc.EventExtractionServiceStub, texts: list[str], tag: str) -> list[tuple[str, float, float]]:
@@ -127,9 +105,8 @@ def main() -> None:
     texts = pick_articles(extractor.model.tokenizer)["short"] * 2
     stamps_file = f"/tmp/newsevents-stamps-{os.getpid()}.json"
     port = free_port()
-    proc = start(port, stamps_file)
+    proc, _ = start_server(port, module=["bench.call_timeline", "--serve", stamps_file])
     stub = pb_grpc.EventExtractionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
-    wait_ready(stub)
     timed_calls(stub, texts[:6], "warm-up")
     if args.after_load:
         for concurrency in (16, 4):

@@ -184,8 +184,10 @@ def _float32_copy(directory: Path) -> torch.nn.Module:
 
 
 def start_server(
-    port: int, naive: bool = False, backend: str = DEFAULT_BACKEND
+    port: int, naive: bool = False, backend: str = DEFAULT_BACKEND, module: list[str] | None = None
 ) -> tuple[subprocess.Popen[bytes], float]:
+    """The server (or the naive peer, or `module`: `python -m` arguments) on `port`, once its
+    health is SERVING: (process, cold start)."""
     env = {
         **os.environ,
         "NEWSEVENTS_PORT": str(port),
@@ -197,7 +199,7 @@ def start_server(
     }
     started = time.perf_counter()
     naive_command = ["bench.naive_server", "--port", str(port), "--backend", backend]
-    command = naive_command if naive else ["newsevents_service.api.server"]
+    command = module or (naive_command if naive else ["newsevents_service.api.server"])
     proc = subprocess.Popen([sys.executable, "-m", *command], env=env)
     health = health_pb2_grpc.HealthStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
     while True:

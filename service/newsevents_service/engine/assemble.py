@@ -626,6 +626,8 @@ def _date_by_readout(groups: list[list[_Mention]]) -> None:
         if group[0].type != "AGREEMENT" or any(m.date for m in group):
             continue
         for mention in group:
+            if mention.headline or not _AGREEING_OR_SIGNING.fullmatch(mention.trigger.text):
+                continue
             meeting = _meeting_told_before(meetings, mention)
             if meeting is not None and _told_as_done_there(mention, meeting):
                 group[0].date = next((m.date for m in meeting if m.date), None)
@@ -634,23 +636,20 @@ def _date_by_readout(groups: list[list[_Mention]]) -> None:
 
 def _meeting_told_before(meetings: list[list[_Mention]], mention: _Mention) -> list[_Mention] | None:
     """The meeting last mentioned before the mention's sentence, when it is dated and asserted."""
-    told = [
-        (max(m.trigger.begin for m in g if m.trigger.begin < mention.sentence.begin), g)
-        for g in meetings
-        if any(m.trigger.begin < mention.sentence.begin for m in g)
-    ]
-    if not told:
+
+    def last_before(group: list[_Mention]) -> int:
+        return max((m.trigger.begin for m in group if m.trigger.begin < mention.sentence.begin), default=-1)
+
+    nearest = max(meetings, key=last_before, default=None)
+    if nearest is None or last_before(nearest) < 0:
         return None
-    nearest = max(told, key=lambda pair: pair[0])[1]
     dated = any(m.date for m in nearest) and nearest[0].modality != "PLANNED"
     return nearest if dated else None
 
 
 def _told_as_done_there(mention: _Mention, meeting: list[_Mention]) -> bool:
-    """Whether the mention tells what was done at the meeting: its people as the subject ("They
-    agreed", "The two leaders signed") or parties who were all at the meeting."""
-    if mention.headline or not _AGREEING_OR_SIGNING.fullmatch(mention.trigger.text):
-        return False
+    """Whether the agreeing or signing mention tells what was done at the meeting: its people as the
+    subject ("They agreed", "The two leaders signed") or parties who were all at the meeting."""
     if _MEETING_AS_SUBJECT.match(mention.sentence.text):
         return True
     parties = mention.clusters()
