@@ -529,3 +529,19 @@ def test_a_day_followed_by_for_a_meeting_of_several_days_is_its_first() -> None:
         text, [("summit", "MEETING")], [("Group of Seven", "ORGANIZATION")], roles=[(0, 0, "PARTICIPANT")]
     )
     assert [e.date.value if e.date else None for e in events] == ["2022-07-03/2022-07-05"]
+
+
+def test_a_meeting_dated_only_to_the_year_does_not_date_the_agreement_told_after_it() -> None:
+    text = (
+        "President Biden met Prime Minister Draghi on Tuesday. Biden welcomed Italy's leadership of the G20 "
+        "this year. The two leaders agreed to work together on global challenges."
+    )
+    entities = [("President Biden", "PERSON"), ("Prime Minister Draghi", "PERSON"), ("Italy", "COUNTRY")]
+    triggers = [("met", "MEETING"), ("welcomed", "MEETING"), ("agreed", "AGREEMENT")]
+    roles = [(0, 0, "PARTICIPANT"), (0, 1, "PARTICIPANT"), (1, 2, "PARTICIPANT")]
+    events = assemble(text, triggers, entities, roles=roles)
+    assert [(e.type.value, e.date.value if e.date else None) for e in events] == [
+        ("MEETING", "2022-07-05"),
+        ("MEETING", "2022"),
+        ("AGREEMENT", "2022-07-05"),
+    ]

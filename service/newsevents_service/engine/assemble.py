@@ -635,16 +635,23 @@ def _date_by_readout(groups: list[list[_Mention]]) -> None:
 
 
 def _meeting_told_before(meetings: list[list[_Mention]], mention: _Mention) -> list[_Mention] | None:
-    """The meeting last mentioned before the mention's sentence, when it is dated and asserted."""
+    """The meeting last mentioned before the mention's sentence, when it is dated to the day and
+    asserted. Meetings dated only to a week, month or year are passed over: "welcomed Italy's
+    leadership of the G20 this year" says on no day what was agreed."""
 
     def last_before(group: list[_Mention]) -> int:
         return max((m.trigger.begin for m in group if m.trigger.begin < mention.sentence.begin), default=-1)
 
-    nearest = max(meetings, key=last_before, default=None)
+    candidates = [g for g in meetings if _dated_to_the_day(g) or not any(m.date for m in g)]
+    nearest = max(candidates, key=last_before, default=None)
     if nearest is None or last_before(nearest) < 0:
         return None
-    dated = any(m.date for m in nearest) and nearest[0].modality != "PLANNED"
-    return nearest if dated else None
+    return nearest if _dated_to_the_day(nearest) and nearest[0].modality != "PLANNED" else None
+
+
+def _dated_to_the_day(group: list[_Mention]) -> bool:
+    date = next((m.date for m in group if m.date), None)
+    return date is not None and date.granularity in (DateGranularity.DAY, DateGranularity.INTERVAL)
 
 
 def _told_as_done_there(mention: _Mention, meeting: list[_Mention]) -> bool:
