@@ -75,7 +75,7 @@ COPY . /src
 RUN set -eux; \
     for v in PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_CERT; do \
         eval "[ -n \"\${$v:-}\" ] || unset $v"; done; \
-    test -f service/newsevents_service/model/bundled/newsevents-minilm-1.2.0/weights.safetensors || \
+    test -f service/newsevents_service/model/bundled/newsevents-minilm-1.3.0/weights.safetensors || \
         { echo "no fine-tuned model in service/newsevents_service/model/bundled/: train it first" >&2; exit 1; }; \
     /opt/venv/bin/pip install --no-deps ./client .; \
     /opt/venv/bin/pip check >/tmp/pip-check.txt || true; \

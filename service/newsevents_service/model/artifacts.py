@@ -21,7 +21,7 @@ from .network import EventModel
 
 BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
-DEFAULT_ARTIFACT = BUNDLED_DIR / "newsevents-minilm-1.2.0"
+DEFAULT_ARTIFACT = BUNDLED_DIR / "newsevents-minilm-1.3.0"
 WEIGHTS_FILE = "weights.safetensors"
 META_FILE = "model.json"
 CARD_FILE = "MODEL_CARD.md"
