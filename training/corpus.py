@@ -61,6 +61,11 @@ def is_dev(doc_id: str, percent: int = 10) -> bool:
     return int(hashlib.sha1(doc_id.encode()).hexdigest(), 16) % 100 < percent
 
 
+def dev_documents() -> list[dict]:
+    """The corpus's dev split, where models and assembly rules are chosen."""
+    return [d for d in load_documents() if is_dev(d["id"])]
+
+
 def _occurrences(text: str, needle: str) -> list[int]:
     if not needle:
         return []

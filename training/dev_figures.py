@@ -19,7 +19,7 @@ from newsevents_service.evaluation.scoring import format_report, score
 from newsevents_service.model.artifacts import DEFAULT_ARTIFACT
 from newsevents_service.model.backends import BACKENDS, DEFAULT_BACKEND
 
-from .corpus import is_dev, load_documents
+from .corpus import dev_documents
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("models", type=Path, nargs="*", default=[DEFAULT_ARTIFACT])
     parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND)
     args = parser.parse_args(argv)
-    docs = [d for d in load_documents() if is_dev(d["id"])]
+    docs = dev_documents()
     for directory in args.models:
         print(f"{directory} ({args.backend}) on the corpus dev split, {len(docs)} documents:")
         print(format_report(score(docs, predict(Extractor(directory, backend=args.backend), docs))))

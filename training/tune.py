@@ -13,7 +13,7 @@ from newsevents_service.evaluation.cli import predict
 from newsevents_service.evaluation.scoring import score
 from newsevents_service.model.artifacts import DEFAULT_ARTIFACT, read_meta, write_meta
 
-from .corpus import is_dev, load_documents
+from .corpus import dev_documents
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -31,7 +31,7 @@ def tune_threshold(extractor: Extractor, docs: list[dict]) -> tuple[float, dict[
 
 def main(argv: list[str]) -> int:
     directory = Path(argv[0]) if argv else DEFAULT_ARTIFACT
-    docs = [d for d in load_documents() if is_dev(d["id"])]
+    docs = dev_documents()
     best, figures = tune_threshold(Extractor(directory), docs)
     meta = read_meta(directory)
     meta["trigger_o_threshold"] = best

@@ -155,14 +155,15 @@ def _in_dateline(text: str, sentence_begin: int, sentence_end: int, date: TextSp
 
 
 # "opened a two-day summit on Friday", "ended a three-day visit on Sunday": a span of days.
-_N_DAYS = re.compile(r"\b(two|three|four|five|[2-5])-day\b", re.IGNORECASE)
+_DAYS_COUNT = r"two|three|four|five|[2-5]"
+_N_DAYS = re.compile(rf"\b({_DAYS_COUNT})-day\b", re.IGNORECASE)
 _ENDS = re.compile(
     r"\b(ended|ends|wrapped up|wraps up|closed|closes|closing|concluded|concludes|at the (?:close|end) of)\b",
     re.IGNORECASE,
 )
 _STARTS = re.compile(
     r"\b(opened|opens|began|begins|started|starts|starting|arrive|arrived|arrives|kicked off|kicks off"
-    r"|for an? (?:two|three|four|five|[2-5])-day)\b",
+    rf"|for an? (?:{_DAYS_COUNT})-day)\b",
     re.IGNORECASE,
 )
 
@@ -433,7 +434,7 @@ class Assembler:
         by_role: dict[str, list[Participant]] = {}
         for (role, _), p in participants.items():
             by_role.setdefault(role, []).append(p)
-        date = next((m.date for m in group if m.date), None)
+        date = _group_date(group)
         location = next((m.location for m in group if m.location), None)
         amounts = _unique_amounts([a for m in group for a in m.amounts])
         return Event(
@@ -591,9 +592,9 @@ def _date_by_meetings(groups: list[list[_Mention]]) -> None:
     date of what happened at it, when a sentence of both says so ("During the meeting, they agreed
     ...", "The agreement was reached at a meeting in Damascus", the other event dated elsewhere):
     ANNOTATION.md's "a sentence tying it to a dated event". Set on the undated group's first mention."""
-    dated = [g for g in groups if any(m.date for m in g)]
+    dated = [g for g in groups if _group_date(g)]
     for group in groups:
-        if any(m.date for m in group):
+        if _group_date(group):
             continue
         is_meeting = group[0].type == "MEETING"
         for other in dated:
@@ -602,7 +603,7 @@ def _date_by_meetings(groups: list[list[_Mention]]) -> None:
             meeting, event = (group, other) if is_meeting else (other, group)
             sentences = {m.sentence.begin for m in event}
             if any(m.sentence.begin in sentences and _held_at(m) for m in meeting):
-                group[0].date = next(m.date for m in other if m.date)
+                group[0].date = _group_date(other)
                 break
 
 
@@ -623,14 +624,14 @@ def _date_by_readout(groups: list[list[_Mention]]) -> None:
     meeting (ANNOTATION.md). The meeting is the nearest one told before, and asserted."""
     meetings = [g for g in groups if g[0].type == "MEETING"]
     for group in groups:
-        if group[0].type != "AGREEMENT" or any(m.date for m in group):
+        if group[0].type != "AGREEMENT" or _group_date(group):
             continue
         for mention in group:
             if mention.headline or not _AGREEING_OR_SIGNING.fullmatch(mention.trigger.text):
                 continue
             meeting = _meeting_told_before(meetings, mention)
             if meeting is not None and _told_as_done_there(mention, meeting):
-                group[0].date = next((m.date for m in meeting if m.date), None)
+                group[0].date = _group_date(meeting)
                 break
 
 
@@ -642,15 +643,20 @@ def _meeting_told_before(meetings: list[list[_Mention]], mention: _Mention) -> l
     def last_before(group: list[_Mention]) -> int:
         return max((m.trigger.begin for m in group if m.trigger.begin < mention.sentence.begin), default=-1)
 
-    candidates = [g for g in meetings if _dated_to_the_day(g) or not any(m.date for m in g)]
+    candidates = [g for g in meetings if _dated_to_the_day(g) or not _group_date(g)]
     nearest = max(candidates, key=last_before, default=None)
     if nearest is None or last_before(nearest) < 0:
         return None
     return nearest if _dated_to_the_day(nearest) and nearest[0].modality != "PLANNED" else None
 
 
+def _group_date(group: list[_Mention]) -> TemporalExpression | None:
+    """An event's date: that of its first dated mention."""
+    return next((m.date for m in group if m.date), None)
+
+
 def _dated_to_the_day(group: list[_Mention]) -> bool:
-    date = next((m.date for m in group if m.date), None)
+    date = _group_date(group)
     return date is not None and date.granularity in (DateGranularity.DAY, DateGranularity.INTERVAL)
 
 
