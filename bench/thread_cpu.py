@@ -2,14 +2,15 @@
 
 usage: python -m bench.thread_cpu [--rounds 3]
 
-Starts the real server (default settings) and makes short calls one at a time over the short
-articles of `bench.service_benchmark`, in rounds alternating with the bare model in this process
-(as the service benchmark's "service, unary, concurrency 1" and "bare model" rows). Around each
-round it reads every thread's schedstat (/proc/PID/task/TID/schedstat: time on a CPU, time
-runnable but waiting for one, times switched in), so nothing is traced or sampled and the calls
-run at full speed. Prints, per call, the medians over the rounds of each thread's CPU time, its
-run-queue wait and its switches, for the server and the client during the calls and for this
-process during the bare model's rounds.
+Starts the real server as the service benchmark does (`service_benchmark.start_server`: default
+settings but for no per-call log line, no /metrics endpoint and a larger queue) and makes short
+calls one at a time over the short articles of `bench.service_benchmark`, in rounds alternating
+with the bare model in this process (as the service benchmark's "service, unary, concurrency 1" and
+"bare model" rows). Around each round it reads every thread's schedstat
+(/proc/PID/task/TID/schedstat: time on a CPU, time runnable but waiting for one, times switched
+in), so nothing is traced or sampled and the calls run at full speed. Prints, per call, the medians
+over the rounds of each thread's CPU time, its run-queue wait and its switches, for the server and
+the client during the calls and for this process during the bare model's rounds.
 
 Thread names are the kernel's: "event_engine" threads are gRPC's; the server's main thread runs
 its asyncio event loop; its other "python" threads are the inference threads, the OpenMP team's
