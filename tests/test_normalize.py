@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsevents_service.engine.sentences import split_sentences
 from newsevents_service.engine.types import ExtractionResult, TextSpan
+from newsevents_service.normalize import dates
 from newsevents_service.normalize.amounts import find_amounts
 from newsevents_service.normalize.countries import country_code, country_name, demonym_country
 from newsevents_service.normalize.dates import find_dateline, find_dates
@@ -74,6 +78,44 @@ def test_the_year_in_a_laws_name_is_no_date() -> None:
 def test_relative_dates_need_a_reference() -> None:
     assert find_dates("they met on Monday last week", None) == []
     assert [d.value for d in find_dates("signed on Dec. 31, 2011", None)] == ["2011-12-31"]
+
+
+def _every_pattern_tried(text: str) -> set[str]:
+    return set(dates._CUES)
+
+
+def test_every_match_of_a_date_pattern_holds_the_cues_that_let_it_run(gold_dev: list[dict]) -> None:
+    """find_dates skips a pattern on a text without its cues; no match may lack them."""
+    texts = [doc["text"] for doc in gold_dev] + [
+        "LAST MAY, NEXT WEEK, TONIGHT, THIS EVENING, TWO YEARS AGO, Over The Weekend, On Tuesday",
+        "the 3rd of Sept. 2019, Sept 3-5, 2019, 2019-09-03, mid-Oct., in Nov. since 1999, later in the month",
+    ]
+    matches = 0
+    for text in texts:
+        for kind, pattern in dates._PATTERNS:
+            for m in pattern.finditer(text):
+                matches += 1
+                assert dates._CUES_OF_KIND[kind] <= dates._cues_in(m.group(0)), (kind, m.group(0))
+    assert matches > 100
+
+
+_DATE_PHRASES = (
+    "Jan. 5|May 3, 2019|the 16th of August|Sept. 3-5|2019-09-03|March 2022|last May|in June|mid-July|"
+    "two days ago|a year ago|next week|earlier in the month|last Monday|over the weekend|on Friday|"
+    "the day before yesterday|last night|this morning|tonight|tomorrow|in 1999|said|met|will|the|and|,"
+).split("|")
+_CASE = st.sampled_from([str, str.upper, str.lower, str.title])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_DATE_PHRASES), _CASE), min_size=1, max_size=8), st.booleans())
+def test_skipping_patterns_by_cues_finds_what_trying_every_pattern_finds(
+    phrases: list[tuple[str, Callable[[str], str]]], future: bool
+) -> None:
+    text = " ".join(case(phrase) for phrase, case in phrases)
+    with patch.object(dates, "_cues_in", _every_pattern_tried):
+        expected = find_dates(text, REF, context_future=future)
+    assert find_dates(text, REF, context_future=future) == expected
 
 
 def test_future_weekday_looks_forward() -> None:

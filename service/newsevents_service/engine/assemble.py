@@ -106,12 +106,15 @@ def _clause_asides(text: str, begin: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _in_relative_clause_on_another_noun(between: str) -> bool:
     found = _RELATIVE_CLAUSE.search(between)
     if found is None:
         return False
     head = found.group("head") if found.group("head") is not None else found.group("head2")
-    return len(re.findall(r"\w+", head)) >= 3
+    return len(_WORD.findall(head)) >= 3
 
 
 # "Since that deal was implemented and $1.7 billion was released to Iran, it has obtained ...":

@@ -59,8 +59,11 @@ def _lone_acronym(words: list[str]) -> bool:
     return len(words) == 1 and words[0].isupper() and len(words[0]) >= 2
 
 
+_TOKEN = re.compile(r"[\w'’-]+")
+
+
 def _key_tokens(text: str) -> list[str]:
-    return re.findall(r"[\w'’-]+", bare_name(text).lower())
+    return _TOKEN.findall(bare_name(text).lower())
 
 
 def _is_noise(text: str, tokens: list[str], kind: str) -> bool:

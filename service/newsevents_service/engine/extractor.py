@@ -89,7 +89,11 @@ class Extractor:
         results = []
         for request, sents, prediction in zip(requests, sentences, predictions, strict=False):
             reference, source = _reference_date(request)
-            events, entities = Assembler(request.text, sents, prediction, reference).events()
+            events, entities = (
+                Assembler(request.text, sents, prediction, reference).events()
+                if prediction.triggers
+                else ([], [])  # no trigger, no event, and only entities of events are returned
+            )
             kept = [
                 e
                 for e in events

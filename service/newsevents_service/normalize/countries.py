@@ -183,9 +183,13 @@ _DEMONYMS = {
 }
 
 
+_PUNCTUATION = re.compile(r"[^\w\s]")
+_SPACES = re.compile(r"\s+")
+
+
 def _norm(name: str) -> str:
-    s = re.sub(r"[^\w\s]", " ", name.lower())
-    s = re.sub(r"\s+", " ", s).strip()
+    s = _PUNCTUATION.sub(" ", name.lower())
+    s = _SPACES.sub(" ", s).strip()
     return s[4:] if s.startswith("the ") else s
 
 
