@@ -25,7 +25,6 @@ class ServerConfig:
     batch_wait_ms: float = 5.0
     inference_workers: int = 2
     max_pending: int = 64
-    sched_slice_us: int = 100  # 0: the kernel's default time slice (scheduling.py)
     grace_seconds: float = 30.0
     default_timeout_seconds: float = 120.0
     log_level: str = "INFO"
@@ -58,8 +57,6 @@ _HELP = {
     "batch_wait_ms": "how long the first document of a batch waits for others",
     "inference_workers": "batches computed at once; a lone call uses every torch thread, batches under load one each",
     "max_pending": "documents allowed to wait; more get RESOURCE_EXHAUSTED",
-    "sched_slice_us": "scheduler time slice of the server's threads in microseconds (Linux 6.12+, at least 100), "
-    "so that a thread woken to answer a call runs soon; 0 keeps the kernel's default",
     "grace_seconds": "how long SIGTERM lets in-flight calls finish",
     "default_timeout_seconds": "work budget of a call that sets no deadline",
     "log_level": "DEBUG, INFO, WARNING or ERROR",

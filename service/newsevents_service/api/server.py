@@ -29,7 +29,6 @@ from .batcher import Batcher, ExtractMany, SetThreads, inference_thread
 from .config import ServerConfig, parse_config
 from .metrics import Metrics
 from .model_info import model_info
-from .scheduling import set_time_slice
 from .security import BearerTokenInterceptor, parse_tokens, server_credentials
 from .servicer import EventExtractionServicer
 
@@ -221,11 +220,6 @@ async def serve(config: ServerConfig) -> int:
 def main(argv: list[str] | None = None) -> int:
     config = parse_config(argv)
     configure_logging(config.log_level)
-    if config.sched_slice_us > 0:
-        if set_time_slice(config.sched_slice_us):
-            log.info("scheduler time slice %d us", config.sched_slice_us)
-        else:
-            log.info("scheduler time slice left at the kernel's default: no custom slices here")
     try:
         return asyncio.run(serve(config))
     except tracing.TracingError as error:
