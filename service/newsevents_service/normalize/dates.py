@@ -95,11 +95,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # runs find_dates on the sentence of every event mention, and trying all 19 patterns on each was
 # a third of its time. A cue is a pattern, or words to find in the case-folded text (cheaper than
 # an IGNORECASE pattern; "ı" counts as "i", as it does for IGNORECASE).
-_MONTH_PREFIXES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_PREFIXES = tuple(key for key in _MONTHS if len(key) == 3)  # every spelling of _MONTH starts so
 _CUES: dict[str, re.Pattern[str] | tuple[str, ...]] = {
     "digit": re.compile(r"\d"),
-    "year": re.compile(r"(?:19|20)\d\d"),
-    "Month": re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"),
+    "year": re.compile(_YEAR),
+    "Month": re.compile(r"\b(?:" + "|".join(prefix.title() for prefix in _MONTH_PREFIXES) + ")"),
     "month": _MONTH_PREFIXES,
     "shift": ("last", "next", "this", "past"),
     "ago": ("ago",),
