@@ -1,7 +1,7 @@
 """Benchmark the real server against the bare model and a naive peer, on this machine.
 
 usage: python -m bench.service_benchmark [--requests N] [--repeats 3] [--out docs/performance.md]
-                                         [--backend int8|torch|onnx|cuda]
+                                         [--backend auto|int8|bf16|torch|onnx|cuda]
 
 Starts `newsevents-server` as a separate process and measures, for the AP sample article
 (~1,100 tokens), for short articles (~150 tokens) and for a mix of short and long (~5,000 tokens)
@@ -44,6 +44,7 @@ from newsevents_service.engine.extractor import Extractor
 from newsevents_service.engine.sentences import split_sentences
 from newsevents_service.model.artifacts import load_model, set_threads
 from newsevents_service.model.backends import BACKENDS, DEFAULT_BACKEND
+from newsevents_service.model.bf16 import ChunkedLinear
 from newsevents_service.model.int8 import Int8Linear
 from newsevents_service.model.windows import make_windows, tokenize
 
@@ -173,9 +174,13 @@ def plain_forward(extractor: Extractor, texts: list[str], tokens: dict[str, int]
 
 
 def float32_encoder(extractor: Extractor) -> torch.nn.Module:
-    """The extractor's encoder, or a float32 copy of it where the extractor runs int8 layers."""
-    if not any(isinstance(m, Int8Linear) for m in extractor.model.network.encoder.modules()):
-        return extractor.model.network.encoder
+    """The extractor's encoder, or a float32 copy of it where the extractor runs int8 or bf16 layers."""
+    encoder = extractor.model.network.encoder
+    modules = list(encoder.modules())
+    if all(p.dtype == torch.float32 for p in encoder.parameters()) and not any(
+        isinstance(m, (Int8Linear, ChunkedLinear)) for m in modules
+    ):
+        return encoder
     return _float32_copy(extractor.model.directory)
 
 
@@ -268,7 +273,7 @@ def main() -> None:
     ]
     cold_start = statistics.median(run[1] for run in runs)
     rss = max(run[2] for run in runs)
-    write_report(args.out, rows, cold_start, rss, threads, articles, tokens, len(runs), args.backend)
+    write_report(args.out, rows, cold_start, rss, threads, articles, tokens, len(runs), extractor.runtime)
 
 
 def measure(extractor: Extractor, articles: dict[str, list[str]], tokens: dict[str, int], requests: int, backend: str):  # type: ignore[no-untyped-def]
@@ -340,8 +345,8 @@ def write_report(  # type: ignore[no-untyped-def]
         "",
         f"Measured {dt.date.today().isoformat()} by `python -m bench.service_benchmark` on {cpu_model()}, "
         f"{len(os.sched_getaffinity(0))} cores available, torch {torch.__version__} with {threads} threads, "
-        f"Python {platform.python_version()}{gpu_note(backend)}. One server process on loopback; clients in the "
-        "benchmark process. "
+        f"Python {platform.python_version()}, encoder runtime `{backend}`{gpu_note(backend)}. "
+        "One server process on loopback; clients in the benchmark process. "
         f"Every figure is the median of {runs} whole runs.",
         "",
         f"Inputs: `sample` = the AP sample article ({tokens[articles['sample'][0]]} tokens), repeated; "

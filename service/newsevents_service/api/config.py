@@ -18,7 +18,7 @@ class ServerConfig:
     port: int = 50051
     model_dir: Path = DEFAULT_ARTIFACT
     threads: int = 0  # 0: the CPUs this process may use
-    backend: str = "int8"  # the encoder's runtime: int8, torch, onnx or cuda (model.backends)
+    backend: str = "auto"  # the encoder's runtime: auto, int8, bf16, torch, onnx or cuda (model.backends)
     max_text_length: int = 1_000_000
     max_message_bytes: int = 8 * 1024 * 1024
     max_batch: int = 4
@@ -49,7 +49,8 @@ _HELP = {
     "port": "port to listen on",
     "model_dir": "model artifact folder",
     "threads": "torch threads; 0 uses the CPUs available to the process",
-    "backend": "runtime of the encoder's forward passes: int8 (CPU, int8 linear layers), torch (CPU, float32), "
+    "backend": "runtime of the encoder's forward passes: auto (bf16 on a CPU with AMX, else int8), "
+    "int8 (CPU, int8 linear layers), bf16 (CPU, bfloat16), torch (CPU, float32), "
     "onnx (ONNX Runtime, float32, needs the onnx extra) or cuda (a GPU, needs a CUDA build of torch)",
     "max_text_length": "largest accepted document.text, in characters",
     "max_message_bytes": "largest accepted request message, in bytes",

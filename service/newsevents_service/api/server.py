@@ -47,6 +47,7 @@ class Engine:
     info: pb.ModelInfo
     threads: int = 1
     set_threads: SetThreads | None = None  # per inference thread (the batcher shares `threads` out)
+    runtime: str = ""  # the encoder's backend (model.backends), for the log
 
 
 def load_engine(config: ServerConfig) -> Engine:
@@ -55,7 +56,7 @@ def load_engine(config: ServerConfig) -> Engine:
 
     extractor = Extractor(config.model_dir, threads=config.threads or None, backend=config.backend)
     info = model_info(extractor.model.meta, extractor.model.card, config.max_text_length)
-    return Engine(extractor.extract_many, info, extractor.threads, set_threads)
+    return Engine(extractor.extract_many, info, extractor.threads, set_threads, extractor.runtime)
 
 
 class NewsEventsServer:
@@ -136,7 +137,8 @@ class NewsEventsServer:
             engine_thread.shutdown(wait=False)
             raise
         self.metrics.model_load_seconds.set(time.monotonic() - started)
-        log.info("model %s loaded in %.1fs", engine.info.version, time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        log.info("model %s loaded in %.1fs, encoder runtime %s", engine.info.version, elapsed, engine.runtime or "n/a")
         self.batcher = Batcher(
             engine.extract_many,
             max_batch=self.config.max_batch,

@@ -44,12 +44,15 @@ class Extractor:
         stride: int = 192,
         backend: str = DEFAULT_BACKEND,
     ) -> None:
-        """`backend`: "int8" (default), "torch" (float32), "onnx" for ONNX Runtime (the `onnx` extra)
-        or "cuda" (model.backends). Tunes this process's malloc for inference (model.memory)."""
+        """`backend`: "auto" (default: bf16 on a CPU with AMX, else int8), "int8", "bf16", "torch"
+        (float32), "onnx" for ONNX Runtime (the `onnx` extra) or "cuda" (model.backends); `runtime`
+        says which one runs. Tunes this process's malloc for inference (model.memory)."""
         keep_freed_memory()
         self.threads = set_threads(threads)
         model = load_model(Path(model_dir))
-        self._init(model, batch_size, window, stride, make_encoder(model.network, backend, self.threads))
+        runtime = make_encoder(model.network, backend, self.threads)
+        self.runtime = runtime.backend
+        self._init(model, batch_size, window, stride, runtime.encode)
 
     @classmethod
     def from_loaded(
@@ -58,6 +61,7 @@ class Extractor:
         """An extractor around an already loaded model (training's per-epoch evaluation)."""
         extractor = cls.__new__(cls)
         extractor.threads = torch.get_num_threads()
+        extractor.runtime = "torch"
         extractor._init(model, batch_size, window, stride)
         return extractor
 
