@@ -14,8 +14,10 @@ from newsevents_service.evaluation.scoring import score
 
 from .conftest import SHARED
 
-# The engine issue's targets; the shipped model meets them all (events 0.797, arguments 0.596,
-# dates 0.875, amounts 1.000), so any regression of the model or of the engine code breaks CI.
+# The engine issue's targets; the shipped model meets them all with either runtime `auto` picks
+# (int8 on AMD EPYC: events 0.797, arguments 0.596, dates 0.875, amounts 1.000; bf16 on an Intel
+# Xeon with AMX: 0.800 / 0.595 / 0.861 / 1.000), so any regression of the model or of the engine
+# code breaks CI.
 FLOORS = {"events": 0.75, "arguments": 0.55, "dates": 0.85, "amounts": 0.90}
 
 

@@ -1,6 +1,6 @@
 """Figures of models on the corpus's own dev split, where models and assembly rules are chosen.
 
-usage: python -m training.dev_figures [MODEL_DIR ...] [--backend int8|torch|onnx]
+usage: python -m training.dev_figures [MODEL_DIR ...] [--backend auto|int8|bf16|torch|onnx]
 
 The rules of ANNOTATION.md section 4 over the dev documents of `data/corpus/` (`corpus.is_dev`),
 each run with its publication date, as `newsevents-eval` runs the gold set. Default: the shipped
