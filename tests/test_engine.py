@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from newsevents_service.engine.extractor import Extractor, Request
 from newsevents_service.engine.types import EventType, ReferenceDateSource
 from newsevents_service.evaluation.scoring import match_events
@@ -71,8 +73,24 @@ def test_no_events_and_non_news_text(extractor: Extractor) -> None:
     assert quiet.events == () or all(e.type != EventType.ARMS_SALE for e in quiet.events)
 
 
+@pytest.fixture(scope="module")
+def int8_extractor(extractor: Extractor) -> Extractor:
+    """The int8 runtime, also where `auto` runs bf16 (a CPU with AMX)."""
+    return extractor if extractor.runtime == "int8" else Extractor(backend="int8")
+
+
 def test_batched_and_unbatched_give_the_same_events(extractor: Extractor, gold_dev: list[dict]) -> None:
-    """Identical results, confidences included: a window's padding does not depend on its batch."""
+    """Identical results, confidences included, with the runtime `auto` picks here: a window's
+    padding does not depend on its batch, nor do its int8 or bf16 products."""
+    _assert_batching_changes_nothing(extractor, gold_dev)
+
+
+def test_batched_and_unbatched_give_the_same_events_with_int8(int8_extractor: Extractor, gold_dev: list[dict]) -> None:
+    assert int8_extractor.runtime == "int8"
+    _assert_batching_changes_nothing(int8_extractor, gold_dev)
+
+
+def _assert_batching_changes_nothing(extractor: Extractor, gold_dev: list[dict]) -> None:
     docs = [gold_dev[0], *[d for d in gold_dev if d["id"].startswith(("sd-", "wh-"))][:6]]
     requests = [Request(d["text"], dt.date.fromisoformat(d["publication_date"])) for d in docs]
     batched = extractor.extract_many(requests)
