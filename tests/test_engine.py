@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import torch
 
 from newsevents_service.engine.extractor import Extractor, Request
 from newsevents_service.engine.types import EventType, ReferenceDateSource
@@ -88,6 +89,27 @@ def test_batched_and_unbatched_give_the_same_events(extractor: Extractor, gold_d
 def test_batched_and_unbatched_give_the_same_events_with_int8(int8_extractor: Extractor, gold_dev: list[dict]) -> None:
     assert int8_extractor.runtime == "int8"
     _assert_batching_changes_nothing(int8_extractor, gold_dev)
+
+
+def test_a_documents_result_does_not_depend_on_the_number_of_torch_threads(
+    extractor: Extractor, gold_dev: list[dict]
+) -> None:
+    """The server runs a lone call on every torch thread and calls under load on one each."""
+    requests = [Request(d["text"], _publication_date(d)) for d in gold_dev[:20]]
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        on_two = [extractor.extract_many([r])[0] for r in requests]
+        torch.set_num_threads(1)
+        on_one = [extractor.extract_many([r])[0] for r in requests]
+    finally:
+        torch.set_num_threads(previous)
+    assert on_one == on_two
+    assert sum(len(r.events) for r in on_one) >= 10
+
+
+def _publication_date(doc: dict) -> dt.date | None:
+    return dt.date.fromisoformat(doc["publication_date"]) if doc.get("publication_date") else None
 
 
 def _assert_batching_changes_nothing(extractor: Extractor, gold_dev: list[dict]) -> None:
