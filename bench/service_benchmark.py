@@ -44,8 +44,6 @@ from newsevents_service.engine.extractor import Extractor
 from newsevents_service.engine.sentences import split_sentences
 from newsevents_service.model.artifacts import load_model, set_threads
 from newsevents_service.model.backends import BACKENDS, DEFAULT_BACKEND
-from newsevents_service.model.bf16 import ChunkedLinear
-from newsevents_service.model.int8 import Int8Linear
 from newsevents_service.model.windows import make_windows, tokenize
 
 CALLS_PER_CLIENT = 4  # at concurrency c, at least 4c calls (concurrent_calls)
@@ -175,12 +173,8 @@ def plain_forward(extractor: Extractor, texts: list[str], tokens: dict[str, int]
 
 def float32_encoder(extractor: Extractor) -> torch.nn.Module:
     """The extractor's encoder, or a float32 copy of it where the extractor runs int8 or bf16 layers."""
-    encoder = extractor.model.network.encoder
-    modules = list(encoder.modules())
-    if all(p.dtype == torch.float32 for p in encoder.parameters()) and not any(
-        isinstance(m, (Int8Linear, ChunkedLinear)) for m in modules
-    ):
-        return encoder
+    if extractor.runtime not in ("int8", "bf16"):
+        return extractor.model.network.encoder
     return _float32_copy(extractor.model.directory)
 
 

@@ -5,7 +5,6 @@ Batched vs one-by-one extraction on the torch backend is tested in test_engine.p
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import fields, replace
 from typing import Any
@@ -13,8 +12,9 @@ from typing import Any
 import pytest
 import torch
 
-from newsevents_service.engine.extractor import Extractor, Request
+from newsevents_service.engine.extractor import Extractor
 from newsevents_service.engine.types import Event, ExtractionResult, Participant
+from newsevents_service.evaluation.cli import gold_request
 from newsevents_service.model.backends import make_encoder
 from newsevents_service.model.inference import _Job, _WindowStates
 from newsevents_service.model.network import EventModel
@@ -55,7 +55,7 @@ def test_onnx_backend_finds_the_same_events_as_torch(
     float32_extractor: Extractor, onnx_extractor: Extractor, gold_dev: list[dict]
 ) -> None:
     docs = [d for d in gold_dev if d["id"] == SAMPLE_ID or d["id"].startswith(("sd-", "wh-"))][:7]
-    requests = [Request(d["text"], dt.date.fromisoformat(d["publication_date"])) for d in docs]
+    requests = [gold_request(d) for d in docs]
     with_torch = float32_extractor.extract_many(requests)
     with_onnx = onnx_extractor.extract_many(requests)
     unscored = [[_unscored(e) for e in r.events] for r in with_torch]
@@ -69,7 +69,7 @@ def test_onnx_backend_finds_the_same_events_as_torch(
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA build of torch and a GPU")
 def test_cuda_backend_finds_the_same_events_as_torch(float32_extractor: Extractor, gold_dev: list[dict]) -> None:
     docs = [d for d in gold_dev if d["id"] == SAMPLE_ID or d["id"].startswith(("sd-", "wh-"))][:7]
-    requests = [Request(d["text"], dt.date.fromisoformat(d["publication_date"])) for d in docs]
+    requests = [gold_request(d) for d in docs]
     with_cuda = Extractor(backend="cuda").extract_many(requests)
     with_torch = float32_extractor.extract_many(requests)
     unscored = [[_unscored(e) for e in r.events] for r in with_torch]

@@ -10,6 +10,7 @@ from torch import nn
 from transformers import BertConfig, BertModel
 
 from newsevents_service.model import backends
+from newsevents_service.model.artifacts import torch_threads
 from newsevents_service.model.bf16 import CHUNK, ChunkedLinear, has_amx, to_bf16
 from newsevents_service.model.int8 import Int8Linear
 
@@ -42,17 +43,13 @@ def test_to_bf16_chunks_only_the_wide_layers() -> None:
 def test_a_chunked_bf16_rows_result_does_not_depend_on_its_batch_or_threads() -> None:
     layer = to_bf16(nn.Sequential(_linear(4 * CHUNK, CHUNK, seed=1)))
     x = torch.randn(4096, 4 * CHUNK).to(torch.bfloat16)
-    previous = torch.get_num_threads()
-    try:
-        with torch.inference_mode():
-            torch.set_num_threads(2)
+    with torch.inference_mode():
+        with torch_threads(2):
             full = layer(x)
-            for threads in (1, 2):
-                torch.set_num_threads(threads)
+        for threads in (1, 2):
+            with torch_threads(threads):
                 for rows in (32, 64, 96, 128, 256, 448, 1024):
                     assert torch.equal(layer(x[:rows]), full[:rows]), (threads, rows)
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _row_wise(ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import torch
 
-from newsevents_service.engine.extractor import Extractor, Request
+from newsevents_service.engine.extractor import Extractor
 from newsevents_service.engine.types import EventType, ReferenceDateSource
+from newsevents_service.evaluation.cli import gold_request
 from newsevents_service.evaluation.scoring import match_events
+from newsevents_service.model.artifacts import torch_threads
 from newsevents_service.model.windows import make_windows, owners
 
 from .test_normalize import all_spans
@@ -95,26 +96,18 @@ def test_a_documents_result_does_not_depend_on_the_number_of_torch_threads(
     extractor: Extractor, gold_dev: list[dict]
 ) -> None:
     """The server runs a lone call on every torch thread and calls under load on one each."""
-    requests = [Request(d["text"], _publication_date(d)) for d in gold_dev[:20]]
-    previous = torch.get_num_threads()
-    try:
-        torch.set_num_threads(2)
+    requests = [gold_request(d) for d in gold_dev[:20]]
+    with torch_threads(2):
         on_two = [extractor.extract_many([r])[0] for r in requests]
-        torch.set_num_threads(1)
+    with torch_threads(1):
         on_one = [extractor.extract_many([r])[0] for r in requests]
-    finally:
-        torch.set_num_threads(previous)
     assert on_one == on_two
     assert sum(len(r.events) for r in on_one) >= 10
 
 
-def _publication_date(doc: dict) -> dt.date | None:
-    return dt.date.fromisoformat(doc["publication_date"]) if doc.get("publication_date") else None
-
-
 def _assert_batching_changes_nothing(extractor: Extractor, gold_dev: list[dict]) -> None:
     docs = [gold_dev[0], *[d for d in gold_dev if d["id"].startswith(("sd-", "wh-"))][:6]]
-    requests = [Request(d["text"], dt.date.fromisoformat(d["publication_date"])) for d in docs]
+    requests = [gold_request(d) for d in docs]
     batched = extractor.extract_many(requests)
     one_by_one = [extractor.extract_many([r])[0] for r in requests]
     assert batched == one_by_one

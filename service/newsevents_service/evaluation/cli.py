@@ -25,15 +25,18 @@ def load_gold(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def gold_request(doc: dict[str, Any]) -> Request:
+    """The engine request for a gold document: its text and publication date, if any."""
+    date = doc.get("publication_date")
+    return Request(doc["text"], dt.date.fromisoformat(date) if date else None)
+
+
 def predict(extractor: Extractor, gold: list[dict], batch: int = 8) -> dict[str, dict[str, Any]]:
     """Responses in the protobuf JSON mapping, keyed by document id."""
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(gold), batch):
         docs = gold[start : start + batch]
-        requests = [
-            Request(d["text"], dt.date.fromisoformat(d["publication_date"]) if d.get("publication_date") else None)
-            for d in docs
-        ]
+        requests = [gold_request(d) for d in docs]
         for doc, result in zip(docs, extractor.extract_many(requests), strict=False):
             message = convert.response(doc["id"], result)
             out[doc["id"]] = json_format.MessageToDict(message)

@@ -3,8 +3,10 @@ fine-tuned weights of one versioned artifact folder. Nothing is ever fetched fro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,3 +107,14 @@ def set_threads(threads: int | None = None) -> int:
     count = max(1, min(threads or available, available))
     torch.set_num_threads(count)
     return count
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Torch ops inside run on `threads` intra-op threads; the previous count is restored after."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from .artifacts import torch_threads
 from .bf16 import has_amx, to_bf16
 from .inference import Encode
 from .int8 import quantise_linears
@@ -89,18 +90,15 @@ def bf16_encoder(encoder: nn.Module) -> Encode:
 def batch_invariant(encode: Encode, threads: int) -> bool:
     """Whether each window of a few example batches gets the same hidden states computed alone on one
     thread as in its batch on `threads` threads (the batcher runs batches either way)."""
-    previous = torch.get_num_threads()
-    try:
-        with torch.inference_mode():
-            for rows, width in ((4, 64), (3, 256)):
-                ids, mask = _example(rows, width)
-                torch.set_num_threads(threads)
+    with torch.inference_mode():
+        for rows, width in ((4, 64), (3, 256)):
+            ids, mask = _example(rows, width)
+            with torch_threads(threads):
                 batch = encode(ids, mask)
-                torch.set_num_threads(1)
-                if not all(torch.equal(encode(ids[i : i + 1], mask[i : i + 1])[0], batch[i]) for i in range(rows)):
-                    return False
-    finally:
-        torch.set_num_threads(previous)
+            with torch_threads(1):
+                alone = [encode(ids[i : i + 1], mask[i : i + 1])[0] for i in range(rows)]
+            if not all(torch.equal(row, batch[i]) for i, row in enumerate(alone)):
+                return False
     return True
 
 

@@ -7,10 +7,9 @@ is the engine's job.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -19,7 +18,7 @@ import torch
 from newsevents_service.engine.sentences import sentence_index
 from newsevents_service.normalize.countries import country_code
 
-from .artifacts import LoadedModel
+from .artifacts import LoadedModel, torch_threads
 from .labels import ACTIONS, AUX_LABELS, ENTITY_LABELS, MODALITIES, ROLES, ROLES_BY_TYPE, TRIGGER_LABELS
 from .windows import TokenizedDocument, Window, make_windows, owners, tokenize
 
@@ -257,24 +256,6 @@ def length_buckets(items: list[tuple[_Job, Window]], batch_size: int) -> list[li
     ]
 
 
-@contextlib.contextmanager
-def one_torch_thread() -> Iterator[None]:
-    """Torch ops inside run on the calling thread alone. The role head's first product (1,568 inputs)
-    sums in an order that depends on the number of threads for 4-196 rows (the role logits of 21 of
-    40 gold documents differed between one and two threads; the other heads' products did not, for
-    1-1,200 rows), and the server runs a document on either; so that product runs on one thread,
-    and a document gets the same confidences alone, batched or under load."""
-    threads = torch.get_num_threads()
-    if threads == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 class Predictor:
     def __init__(
         self,
@@ -408,7 +389,11 @@ class Predictor:
         e_spans = [p.entity_span for p in pairs]
         distance = torch.tensor([e[1] - t[1] for t, e in zip(t_spans, e_spans, strict=True)])
         t_vectors, e_vectors = states.means(t_spans + e_spans).split(len(pairs))
-        with one_torch_thread():
+        # One thread: the role head's first product (1,568 inputs) sums in an order that depends on
+        # the number of threads for 4-196 rows (the role logits of 21 of 40 gold documents differed
+        # between one and two; the other heads' products did not, for 1-1,200 rows), and the server
+        # runs a document on either. So a document gets the same confidences alone or under load.
+        with torch_threads(1):
             logits = self.network.role_logits(t_vectors, e_vectors, states.cls(t_spans), distance)
         probs = logits.softmax(-1).double()
         allowed = torch.stack([self.allowed_roles[result.triggers[p.trigger].label] for p in pairs])
