@@ -135,7 +135,7 @@ class Batcher:
         first = await self._queue.get()
         batch, chars = [first], first.size
         deadline = time.monotonic() + self.max_wait
-        while len(batch) < self.max_batch and chars < self.max_batch_chars:
+        while not self._full(batch, chars):
             if self._in_flight <= len(batch) and self._queue.empty():
                 break  # nobody else is waiting for an answer: no one to wait for
             remaining = deadline - time.monotonic()
@@ -182,9 +182,12 @@ class Batcher:
         finally:
             self._slots.release()
 
+    def _full(self, batch: list[_Item], chars: int) -> bool:
+        return len(batch) >= self.max_batch or chars >= self.max_batch_chars
+
     def _top_up(self, batch: list[_Item]) -> None:
         chars = sum(item.size for item in batch)
-        while len(batch) < self.max_batch and chars < self.max_batch_chars and not self._queue.empty():
+        while not self._full(batch, chars) and not self._queue.empty():
             item = self._queue.get_nowait()
             batch.append(item)
             chars += item.size
